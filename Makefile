@@ -1,0 +1,56 @@
+# Portal Kelurahan: the project's vocabulary. `make run` and `make test` work on a bare machine
+# with Python 3.11; everything else they need is installed from the lock files.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test bench lint format messages lock check clean
+
+$(BIN)/.installed: requirements-dev.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
+	touch $@
+
+## run: start the portal on SQLite with the demo city at http://127.0.0.1:$(PORT)
+run: $(BIN)/.installed
+	DEBUG=true $(BIN)/python manage.py migrate --noinput
+	DEBUG=true $(BIN)/python manage.py demo_setup
+	@echo "Portal: http://127.0.0.1:$(PORT)/   Staff: http://127.0.0.1:$(PORT)/admin/"
+	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+## test: the whole suite (SQLite unless DATABASE_URL is set)
+test: $(BIN)/.installed
+	$(BIN)/python -m pytest -q
+
+## bench: benchmarks that print figures (PostgreSQL; BENCH_DATABASE_URL overrides)
+bench: $(BIN)/.installed
+	$(BIN)/python tests/bench/run.py
+
+## lint: ruff check and format check
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(BIN)/.installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## messages: refresh and compile the translations
+messages: $(BIN)/.installed
+	DEBUG=true $(BIN)/python manage.py makemessages -l id -l en --no-obsolete --ignore '.venv/*' --ignore 'staticfiles/*' --ignore 'tests/*'
+	DEBUG=true $(BIN)/python manage.py compilemessages --ignore '.venv/*'
+
+## check: migrations are in step with models
+check: $(BIN)/.installed
+	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
+
+## lock: re-pin dependencies from pyproject.toml (needs uv)
+lock:
+	uv pip compile pyproject.toml --python-version 3.11 --generate-hashes -o requirements.lock
+	uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements-dev.lock
+
+clean:
+	rm -rf $(VENV) var staticfiles

@@ -1,0 +1,353 @@
+"""Staff screens for kelurahan content, all scoped through KelurahanScopedAdmin."""
+
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.db import models
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+
+from kelurahan.forms import ProvisionForm
+from kelurahan.images import ReencodedImageField
+from kelurahan.models import (
+    RT,
+    RW,
+    Article,
+    City,
+    KarangTaruna,
+    KarangTarunaActivity,
+    KarangTarunaOfficer,
+    Kecamatan,
+    Kelurahan,
+    Official,
+    Service,
+    StaffMembership,
+)
+from kelurahan.services import ProvisionError, region_provision
+from kelurahan.tenancy import is_city_staff, user_can_access, user_kelurahan_id
+
+
+class KelurahanScopedMixin:
+    """Confines a ModelAdmin or inline to the kelurahan the user works for.
+
+    Lists, detail URLs, bulk actions and foreign-key choices all go through the model's
+    `for_user` helper, so another kelurahan's row is simply not found. Operators see their own
+    kelurahan in a disabled field (so uniqueness per kelurahan is still validated) and
+    save_model stamps it, whatever the request says.
+    """
+
+    formfield_overrides = {models.ImageField: {"form_class": ReencodedImageField}}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).for_user(request.user)
+
+    def _in_scope(self, request, obj) -> bool:
+        return obj is None or user_can_access(request.user, obj)
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) and self._in_scope(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._in_scope(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._in_scope(request, obj)
+
+    def get_autocomplete_fields(self, request):
+        fields = tuple(super().get_autocomplete_fields(request))
+        if is_city_staff(request.user) and self._has_kelurahan_field():
+            fields += ("kelurahan",)
+        return fields
+
+    def _has_kelurahan_field(self) -> bool:
+        return any(f.name == "kelurahan" for f in self.model._meta.fields)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        related = db_field.related_model
+        if related is Kelurahan:
+            kwargs["queryset"] = Kelurahan.objects.for_user(request.user).with_regions()
+            if not is_city_staff(request.user):
+                kwargs["disabled"] = True
+                kwargs["initial"] = user_kelurahan_id(request.user)
+        elif hasattr(related._default_manager, "for_user"):
+            kwargs["queryset"] = related._default_manager.for_user(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if not is_city_staff(request.user) and self._has_kelurahan_field():
+            obj.kelurahan_id = user_kelurahan_id(request.user)
+        super().save_model(request, obj, form, change)
+
+
+class ScopedAdmin(KelurahanScopedMixin, admin.ModelAdmin):
+    list_select_related = ("kelurahan",)
+
+    def get_list_display(self, request):
+        display = tuple(super().get_list_display(request))
+        return display + ("kelurahan",) if is_city_staff(request.user) else display
+
+    def get_search_fields(self, request):
+        fields = tuple(super().get_search_fields(request))
+        return fields + ("kelurahan__name",) if is_city_staff(request.user) else fields
+
+
+@admin.register(Official)
+class OfficialAdmin(ScopedAdmin):
+    list_display = ("position", "name", "nip", "level", "rank")
+    list_editable = ("rank",)
+    search_fields = ("position", "name", "nip")
+    fields = ("kelurahan", "position", "name", "nip", "photo", "level", "rank")
+
+
+class RTInline(KelurahanScopedMixin, admin.TabularInline):
+    model = RT
+    fields = ("number", "head_name", "phone")
+    extra = 1
+
+
+@admin.register(RW)
+class RWAdmin(ScopedAdmin):
+    list_display = ("__str__", "head_name", "phone")
+    search_fields = ("head_name",)
+    fields = ("kelurahan", "number", "head_name", "phone")
+    inlines = [RTInline]
+
+    def save_formset(self, request, form, formset, change):
+        # RTs belong to the RW's kelurahan, never to one a request names.
+        for inline_form in formset.forms:
+            inline_form.instance.kelurahan_id = form.instance.kelurahan_id
+        super().save_formset(request, form, formset, change)
+
+
+@admin.register(KarangTaruna)
+class KarangTarunaAdmin(ScopedAdmin):
+    list_display = ("name",)
+    search_fields = ("name",)
+
+
+@admin.register(KarangTarunaOfficer)
+class KarangTarunaOfficerAdmin(ScopedAdmin):
+    list_display = ("position", "name", "rank")
+    list_editable = ("rank",)
+    search_fields = ("position", "name")
+    fields = ("kelurahan", "position", "name", "rank")
+
+
+@admin.register(KarangTarunaActivity)
+class KarangTarunaActivityAdmin(ScopedAdmin):
+    list_display = ("title", "date")
+    search_fields = ("title",)
+    fields = ("kelurahan", "title", "date", "description")
+
+
+@admin.register(Article)
+class ArticleAdmin(ScopedAdmin):
+    list_display = ("title", "kind", "status", "published_at")
+    list_filter = ("kind", "status")
+    search_fields = ("title", "summary")
+    date_hierarchy = "published_at"
+    prepopulated_fields = {"slug": ("title",)}
+    fields = (
+        "kelurahan",
+        "kind",
+        "title",
+        "slug",
+        "summary",
+        "body",
+        "status",
+        "published_at",
+        "event_start",
+        "location",
+    )
+    actions = ["publish", "unpublish"]
+
+    @admin.action(description=_("Publish the selected articles"), permissions=["change"])
+    def publish(self, request, queryset):
+        count = queryset.update(status=Article.Status.PUBLISHED)
+        self.message_user(request, _("%(count)d article(s) published.") % {"count": count})
+
+    @admin.action(description=_("Unpublish the selected articles"), permissions=["change"])
+    def unpublish(self, request, queryset):
+        count = queryset.update(status=Article.Status.DRAFT)
+        self.message_user(request, _("%(count)d article(s) set to draft.") % {"count": count})
+
+
+@admin.register(Service)
+class ServiceAdmin(ScopedAdmin):
+    list_display = ("name", "service_days", "cost", "is_active", "rank")
+    list_editable = ("is_active", "rank")
+    list_filter = ("is_active",)
+    search_fields = ("name",)
+    prepopulated_fields = {"slug": ("name",)}
+    fields = (
+        "kelurahan",
+        "name",
+        "slug",
+        "description",
+        "requirements",
+        "procedure",
+        "service_days",
+        "cost",
+        "legal_basis",
+        "rank",
+        "is_active",
+    )
+
+
+@admin.register(Kelurahan)
+class KelurahanAdmin(KelurahanScopedMixin, admin.ModelAdmin):
+    """The kelurahan's own profile; Diskominfo also gets the Provision screen from here."""
+
+    list_display = ("name", "code", "kind", "kecamatan", "city_name", "slug")
+    list_select_related = ("kecamatan__city",)
+    list_filter = ("kind",)
+    search_fields = ("name", "code", "slug")
+    change_list_template = "admin/kelurahan/kelurahan/change_list.html"
+    fieldsets = (
+        (None, {"fields": ("name", "code", "kind", "kecamatan", "slug", "postal_code")}),
+        (_("Home page"), {"fields": ("welcome_text",)}),
+        (
+            _("Profile"),
+            {
+                "fields": (
+                    "history",
+                    "vision",
+                    "mission",
+                    "area_km2",
+                    ("population_male", "population_female", "households"),
+                )
+            },
+        ),
+        (
+            _("Office and contact"),
+            {
+                "fields": (
+                    "address",
+                    "office_hours",
+                    ("phone", "whatsapp"),
+                    "email",
+                    "website",
+                    ("facebook", "instagram", "youtube"),
+                    ("latitude", "longitude"),
+                )
+            },
+        ),
+    )
+
+    @admin.display(description=_("regency/city"), ordering="kecamatan__city__name")
+    def city_name(self, obj):
+        return obj.kecamatan.city.name
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = ("code", "kind", "kecamatan")
+        return readonly if is_city_staff(request.user) else (*readonly, "name", "slug")
+
+    def has_add_permission(self, request):
+        return False  # kelurahan come only from the Provision screen
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # letters and content hang off a kelurahan; it is never deleted
+
+    def get_urls(self):
+        return [
+            path(
+                "provision/",
+                self.admin_site.admin_view(self.provision_view),
+                name="kelurahan_kelurahan_provision",
+            ),
+            *super().get_urls(),
+        ]
+
+    def provision_view(self, request):
+        if not (is_city_staff(request.user) and request.user.has_perm("kelurahan.add_city")):
+            raise Http404
+        form = ProvisionForm(request.POST or None, city=request.GET.get("city"))
+        report = None
+        if request.method == "POST" and form.is_valid():
+            try:
+                report = region_provision(codes=form.cleaned_data["codes"])
+            except ProvisionError as exc:
+                form.add_error(None, str(exc))
+            else:
+                if report.created_count:
+                    messages.success(
+                        request,
+                        _("%(created)d kelurahan/desa provisioned; %(existing)d already existed.")
+                        % {"created": report.created_count, "existing": report.existing_count},
+                    )
+                else:
+                    messages.info(
+                        request,
+                        _("Nothing to do: all %(existing)d kelurahan/desa already exist.")
+                        % {"existing": report.existing_count},
+                    )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Provision kelurahan"),
+            "form": form,
+            "report": report,
+            "changelist_url": reverse("admin:kelurahan_kelurahan_changelist"),
+        }
+        return TemplateResponse(request, "admin/kelurahan/provision.html", context)
+
+
+@admin.register(City)
+class CityAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "province_name", "slug")
+    search_fields = ("name", "code")
+
+    def has_module_permission(self, request):
+        return is_city_staff(request.user) and super().has_module_permission(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Kecamatan)
+class KecamatanAdmin(CityAdmin):
+    list_display = ("name", "code", "city", "slug")
+    list_select_related = ("city",)
+    search_fields = ("name", "code")
+
+
+class StaffMembershipInline(admin.StackedInline):
+    model = StaffMembership
+    autocomplete_fields = ("kelurahan",)
+    can_delete = True
+    verbose_name = _("kelurahan this account works for")
+    help_text = _("Leave empty for Diskominfo staff, who work for the whole city.")
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class StaffUserAdmin(UserAdmin):
+    """Diskominfo manages staff accounts; only a superuser grants superuser or raw permissions."""
+
+    inlines = [StaffMembershipInline]
+    list_display = ("username", "first_name", "last_name", "is_staff", "membership")
+    list_select_related = ("kelurahan_membership__kelurahan",)
+
+    @admin.display(description=_("kelurahan"))
+    def membership(self, obj):
+        membership = getattr(obj, "kelurahan_membership", None)
+        return membership.kelurahan if membership else "—"
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            readonly += ("is_superuser", "user_permissions")
+        return readonly
+
+
+admin.site.site_header = _("Portal Kelurahan administration")
+admin.site.site_title = _("Portal Kelurahan")
+admin.site.index_title = _("Staff workspace")

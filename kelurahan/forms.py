@@ -1,0 +1,80 @@
+"""Input validation for kelurahan screens: the Diskominfo provisioning form and public search."""
+
+import re
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from kelurahan import regions
+
+
+class ProvisionForm(forms.Form):
+    """Codes typed by hand, or a city (and optionally some of its kecamatan) picked from lists."""
+
+    codes = forms.CharField(
+        label=_("Region codes"),
+        required=False,
+        help_text=_(
+            "Kemendagri codes separated by spaces or commas: 33.72 (a city), 33.72.01 "
+            "(a kecamatan) or 33.72.01.1001 (one kelurahan/desa)."
+        ),
+        widget=forms.TextInput(attrs={"size": 60, "autocomplete": "off"}),
+    )
+    city = forms.ChoiceField(label=_("Or pick a regency/city"), required=False)
+    kecamatan = forms.MultipleChoiceField(
+        label=_("Only these kecamatan"),
+        required=False,
+        help_text=_("Leave all unticked to provision the whole regency/city."),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, city: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["city"].choices = [("", "—")] + [
+            (c.code, f"{c.code} {c.name}") for c in regions.cities()
+        ]
+        chosen = self.data.get("city") or city
+        if chosen:
+            self.initial["city"] = chosen
+            try:
+                self.fields["kecamatan"].choices = [
+                    (k.code, f"{k.code} {k.name}") for k in regions.kecamatan_of(chosen)
+                ]
+            except regions.UnknownRegion:
+                pass
+
+    def clean(self):
+        cleaned = super().clean()
+        typed = [c for c in re.split(r"[\s,;]+", cleaned.get("codes", "")) if c]
+        picked = cleaned.get("kecamatan") or ([cleaned["city"]] if cleaned.get("city") else [])
+        codes = typed + list(picked)
+        if not codes:
+            raise forms.ValidationError(
+                _("Type at least one region code, or pick a regency/city from the list.")
+            )
+        unknown = []
+        for code in typed:
+            try:
+                regions.get_region(code)
+            except regions.UnknownRegion:
+                unknown.append(code)
+        if unknown:
+            self.add_error(
+                "codes",
+                _(
+                    "Unknown or malformed region code: %(codes)s. Use a code from the Kemendagri "
+                    "decree, such as 33.72 or 33.72.01.1001."
+                )
+                % {"codes": ", ".join(unknown)},
+            )
+        cleaned["codes"] = codes
+        return cleaned
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Search…")}),
+    )

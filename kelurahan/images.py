@@ -1,0 +1,98 @@
+"""Public image uploads: sniffed, size-capped, re-encoded without metadata, and resized.
+
+Used for every image a kelurahan publishes (officials' photos now, UMKM photos later). The file
+name and the declared content type are never trusted; only what Pillow decodes is kept.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+import warnings
+
+from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import InMemoryUploadedFile
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+from PIL import Image, ImageOps
+
+ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP"}
+MAX_EDGE = 1600
+# Pillow's bomb guard: refuse anything past ~40 megapixels (a 12 MP phone photo is fine).
+MAX_PIXELS = 40_000_000
+
+
+class ImageRejected(ValueError):
+    pass
+
+
+def reencode_image(data: io.BufferedIOBase, *, max_edge: int = MAX_EDGE) -> bytes:
+    """Decode an uploaded image and return it re-encoded as JPEG, metadata gone.
+
+    Raises ImageRejected with a user-facing message for anything that is not a real JPEG, PNG
+    or WebP, is truncated, or would decompress to more than MAX_PIXELS.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(data)
+            if image.format not in ALLOWED_FORMATS:
+                raise ImageRejected(_("Only JPEG, PNG or WebP photos are accepted."))
+            if image.width * image.height > MAX_PIXELS:
+                raise ImageRejected(
+                    _("The image is too large in pixels; resize it below 40 megapixels.")
+                )
+            image.load()
+    except ImageRejected:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageRejected(
+            _("The image is too large in pixels; resize it below 40 megapixels.")
+        ) from exc
+    except Exception as exc:  # noqa: BLE001 - any decoder failure means "not a usable image"
+        raise ImageRejected(
+            _("The file is not a valid image or is damaged. Upload a JPEG, PNG or WebP photo.")
+        ) from exc
+
+    image = ImageOps.exif_transpose(image)
+    if image.mode not in ("RGB", "L"):
+        background = Image.new("RGB", image.size, "white")
+        rgba = image.convert("RGBA")
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        image = background
+    image.thumbnail((max_edge, max_edge))
+    out = io.BytesIO()
+    # A fresh save writes no EXIF, GPS, XMP or comment blocks.
+    image.convert("RGB").save(out, format="JPEG", quality=85, optimize=True, progressive=True)
+    return out.getvalue()
+
+
+class ReencodedImageField(forms.ImageField):
+    """An image form field that stores only the re-encoded JPEG, under a random name."""
+
+    def to_python(self, data):
+        if data in self.empty_values:
+            return None
+        limit = settings.MAX_IMAGE_UPLOAD_BYTES
+        if data.size > limit:
+            raise forms.ValidationError(
+                _("The photo is %(size)s; the limit is %(limit)s. Upload a smaller photo."),
+                code="too_large",
+                params={"size": filesizeformat(data.size), "limit": filesizeformat(limit)},
+            )
+        if data.size == 0:
+            raise forms.ValidationError(_("The uploaded file is empty."), code="empty")
+        data.seek(0)
+        try:
+            encoded = reencode_image(data)
+        except ImageRejected as exc:
+            raise forms.ValidationError(str(exc.args[0]), code="invalid_image") from exc
+        return InMemoryUploadedFile(
+            file=io.BytesIO(encoded),
+            field_name=getattr(data, "field_name", None),
+            name=f"{uuid.uuid4().hex}.jpg",
+            content_type="image/jpeg",
+            size=len(encoded),
+            charset=None,
+        )

@@ -1,0 +1,455 @@
+"""Regions (city, kecamatan, kelurahan) and each kelurahan's public site content.
+
+Every row a kelurahan owns carries a non-null `kelurahan` foreign key and is read through
+`TenantQuerySet.for_kelurahan` / `for_user`; composite indexes start with `kelurahan`.
+"""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kelurahan import defaults
+from kelurahan.tenancy import TenantQuerySet, is_city_staff, user_kelurahan_id
+
+# Indonesia's bounding box, generous at the edges (Miangas, Rote, Sabang, Merauke).
+LATITUDE_RANGE = (-11.5, 6.5)
+LONGITUDE_RANGE = (94.5, 141.5)
+
+nip_validator = RegexValidator(
+    r"^\d{18}$", _("NIP must be 18 digits, without spaces (e.g. 198001012005011001).")
+)
+phone_validator = RegexValidator(
+    r"^\+?[0-9][0-9 \-]{6,18}$",
+    _("Enter a phone number with digits only, e.g. 0271 123456 or 081234567890."),
+)
+
+
+class City(models.Model):
+    """A kabupaten or kota, by its Kemendagri code (e.g. 33.72 Kota Surakarta)."""
+
+    code = models.CharField(_("region code"), max_length=5, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    province_name = models.CharField(_("province"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    is_kota = models.BooleanField(_("is a kota"), default=False)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("regency/city")
+        verbose_name_plural = _("regencies/cities")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("portal:city", kwargs={"slug": self.slug})
+
+
+class Kecamatan(models.Model):
+    city = models.ForeignKey(
+        City, on_delete=models.PROTECT, related_name="kecamatan_set", verbose_name=_("city")
+    )
+    code = models.CharField(_("region code"), max_length=8, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=160, unique=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("kecamatan")
+        verbose_name_plural = _("kecamatan")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("portal:kecamatan", kwargs={"slug": self.slug})
+
+
+class KelurahanQuerySet(models.QuerySet):
+    def for_user(self, user):
+        if is_city_staff(user):
+            return self.all()
+        kelurahan_id = user_kelurahan_id(user)
+        return self.filter(pk=kelurahan_id) if kelurahan_id else self.none()
+
+    def with_regions(self):
+        return self.select_related("kecamatan__city")
+
+
+class Kelurahan(models.Model):
+    """A kelurahan or desa: the tenant. Its profile fields are its site's profile page."""
+
+    class Kind(models.TextChoices):
+        KELURAHAN = "kelurahan", _("Kelurahan")
+        DESA = "desa", _("Desa")
+
+    kecamatan = models.ForeignKey(
+        Kecamatan,
+        on_delete=models.PROTECT,
+        related_name="kelurahan_set",
+        verbose_name=_("kecamatan"),
+    )
+    code = models.CharField(_("region code"), max_length=13, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    postal_code = models.CharField(_("postal code"), max_length=5, blank=True)
+
+    welcome_text = models.TextField(_("welcome text"), blank=True)
+    history = models.TextField(_("history"), blank=True)
+    vision = models.TextField(_("vision"), blank=True)
+    mission = models.TextField(_("mission"), blank=True, help_text=_("One mission per line."))
+    area_km2 = models.DecimalField(
+        _("area (km²)"), max_digits=9, decimal_places=2, null=True, blank=True
+    )
+    population_male = models.PositiveIntegerField(_("male residents"), null=True, blank=True)
+    population_female = models.PositiveIntegerField(_("female residents"), null=True, blank=True)
+    households = models.PositiveIntegerField(_("households (KK)"), null=True, blank=True)
+    address = models.CharField(_("office address"), max_length=255, blank=True)
+    office_hours = models.TextField(
+        _("office hours"), blank=True, help_text=_("One line per day range.")
+    )
+    phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[phone_validator])
+    whatsapp = models.CharField(
+        _("WhatsApp"), max_length=20, blank=True, validators=[phone_validator]
+    )
+    email = models.EmailField(_("email"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    facebook = models.URLField(_("Facebook"), blank=True)
+    instagram = models.URLField(_("Instagram"), blank=True)
+    youtube = models.URLField(_("YouTube"), blank=True)
+    latitude = models.DecimalField(
+        _("office latitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        validators=[MinValueValidator(LATITUDE_RANGE[0]), MaxValueValidator(LATITUDE_RANGE[1])],
+    )  # fmt: skip
+    longitude = models.DecimalField(
+        _("office longitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        validators=[MinValueValidator(LONGITUDE_RANGE[0]), MaxValueValidator(LONGITUDE_RANGE[1])],
+    )  # fmt: skip
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = KelurahanQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("kelurahan")
+        verbose_name_plural = _("kelurahan")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(
+                    latitude__gte=LATITUDE_RANGE[0],
+                    latitude__lte=LATITUDE_RANGE[1],
+                    longitude__gte=LONGITUDE_RANGE[0],
+                    longitude__lte=LONGITUDE_RANGE[1],
+                ),
+                name="kelurahan_office_in_indonesia",
+                violation_error_message=_(
+                    "The office coordinates must both be filled in and lie inside Indonesia."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(area_km2__isnull=True) | Q(area_km2__gte=0),
+                name="kelurahan_area_not_negative",
+            ),
+        ]
+        indexes = [models.Index(fields=["kecamatan", "name"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.name}"
+
+    def get_absolute_url(self):
+        return reverse("kelurahan:home", kwargs={"slug": self.slug})
+
+    @property
+    def head_title(self) -> str:
+        return defaults.HEAD_TITLE[self.kind]
+
+    @property
+    def secretary_title(self) -> str:
+        return defaults.SECRETARY_TITLE[self.kind]
+
+    @property
+    def population_total(self) -> int | None:
+        if self.population_male is None and self.population_female is None:
+            return None
+        return (self.population_male or 0) + (self.population_female or 0)
+
+    @property
+    def whatsapp_international(self) -> str:
+        """The WhatsApp number as wa.me wants it: digits only, 08… becomes 628…."""
+        digits = "".join(ch for ch in self.whatsapp if ch.isdigit())
+        return f"62{digits[1:]}" if digits.startswith("0") else digits
+
+    @property
+    def has_location(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+
+class StaffMembership(models.Model):
+    """Ties a staff account to the one kelurahan it works for; the role is a Django group."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="kelurahan_membership",
+        verbose_name=_("user"),
+    )
+    kelurahan = models.ForeignKey(
+        Kelurahan, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("kelurahan")
+    )
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("kelurahan membership")
+        verbose_name_plural = _("kelurahan memberships")
+        indexes = [models.Index(fields=["kelurahan", "user"])]
+
+    def __str__(self):
+        return f"{self.user} — {self.kelurahan}"
+
+
+class KelurahanOwned(models.Model):
+    """Base for content a kelurahan owns."""
+
+    kelurahan = models.ForeignKey(
+        Kelurahan,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("kelurahan"),
+    )
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+class Official(KelurahanOwned):
+    """A position in the kelurahan's staff structure; names start empty after provisioning."""
+
+    class Level(models.IntegerChoices):
+        HEAD = 0, _("Head")
+        SECRETARY = 1, _("Secretary")
+        SECTION = 2, _("Section head")
+        STAFF = 3, _("Staff")
+
+    position = models.CharField(_("position"), max_length=120)
+    name = models.CharField(_("name"), max_length=120, blank=True)
+    nip = models.CharField(_("NIP"), max_length=18, blank=True, validators=[nip_validator])
+    photo = models.ImageField(_("photo"), upload_to="officials/%Y/", blank=True)
+    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices, default=Level.STAFF)
+    rank = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["level", "rank", "id"]
+        verbose_name = _("official")
+        verbose_name_plural = _("officials")
+        indexes = [models.Index(fields=["kelurahan", "level", "rank"])]
+
+    def __str__(self):
+        return f"{self.position}: {self.name}" if self.name else self.position
+
+
+class RW(KelurahanOwned):
+    number = models.PositiveSmallIntegerField(_("RW number"))
+    head_name = models.CharField(_("head of RW"), max_length=120, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[phone_validator])
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("RW")
+        verbose_name_plural = _("RW")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kelurahan", "number"],
+                name="rw_number_unique_per_kelurahan",
+                violation_error_message=_("This RW number already exists in this kelurahan."),
+            ),
+            models.CheckConstraint(condition=Q(number__gte=1), name="rw_number_positive"),
+        ]
+
+    def __str__(self):
+        return _("RW %(number)03d") % {"number": self.number}
+
+
+class RT(KelurahanOwned):
+    rw = models.ForeignKey(RW, on_delete=models.CASCADE, related_name="rts", verbose_name=_("RW"))
+    number = models.PositiveSmallIntegerField(_("RT number"))
+    head_name = models.CharField(_("head of RT"), max_length=120, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[phone_validator])
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("RT")
+        verbose_name_plural = _("RT")
+        constraints = [
+            # RW implies the kelurahan; the inline admin form can check this one.
+            models.UniqueConstraint(
+                fields=["rw", "number"],
+                name="rt_number_unique_per_rw",
+                violation_error_message=_("This RT number already exists in this RW."),
+            ),
+            models.CheckConstraint(condition=Q(number__gte=1), name="rt_number_positive"),
+        ]
+        indexes = [models.Index(fields=["kelurahan", "rw", "number"])]
+
+    def __str__(self):
+        return _("RT %(number)03d") % {"number": self.number}
+
+
+class KarangTaruna(KelurahanOwned):
+    """The kelurahan's youth organisation; one per kelurahan, created at provisioning."""
+
+    kelurahan = models.OneToOneField(
+        Kelurahan,
+        on_delete=models.CASCADE,
+        related_name="karang_taruna",
+        verbose_name=_("kelurahan"),
+    )
+    name = models.CharField(_("name"), max_length=150)
+    profile = models.TextField(_("profile"), blank=True)
+    vision = models.TextField(_("vision"), blank=True)
+    mission = models.TextField(_("mission"), blank=True, help_text=_("One mission per line."))
+    address = models.CharField(_("secretariat address"), max_length=255, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[phone_validator])
+    email = models.EmailField(_("email"), blank=True)
+    instagram = models.URLField(_("Instagram"), blank=True)
+
+    class Meta:
+        verbose_name = _("karang taruna")
+        verbose_name_plural = _("karang taruna")
+
+    def __str__(self):
+        return self.name
+
+
+class KarangTarunaOfficer(KelurahanOwned):
+    position = models.CharField(_("position"), max_length=120)
+    name = models.CharField(_("name"), max_length=120)
+    rank = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["rank", "id"]
+        verbose_name = _("karang taruna officer")
+        verbose_name_plural = _("karang taruna officers")
+        indexes = [models.Index(fields=["kelurahan", "rank"])]
+
+    def __str__(self):
+        return f"{self.position}: {self.name}"
+
+
+class KarangTarunaActivity(KelurahanOwned):
+    title = models.CharField(_("title"), max_length=200)
+    date = models.DateField(_("date"), null=True, blank=True)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        verbose_name = _("karang taruna activity")
+        verbose_name_plural = _("karang taruna activities")
+        indexes = [models.Index(fields=["kelurahan", "-date"])]
+
+    def __str__(self):
+        return self.title
+
+
+class ArticleQuerySet(TenantQuerySet):
+    def published(self):
+        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
+
+
+class Article(KelurahanOwned):
+    """News, announcements and agenda items on a kelurahan site. Body is plain text."""
+
+    class Kind(models.TextChoices):
+        NEWS = "berita", _("News")
+        ANNOUNCEMENT = "pengumuman", _("Announcement")
+        AGENDA = "agenda", _("Agenda")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.NEWS)
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=220)
+    summary = models.CharField(_("summary"), max_length=300, blank=True)
+    body = models.TextField(_("body"), help_text=_("Plain text; a blank line starts a paragraph."))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    published_at = models.DateTimeField(_("publication time"), default=timezone.now)
+    event_start = models.DateTimeField(_("event starts"), null=True, blank=True)
+    location = models.CharField(_("location"), max_length=200, blank=True)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        verbose_name = _("article")
+        verbose_name_plural = _("articles")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kelurahan", "slug"],
+                name="article_slug_unique_per_kelurahan",
+                violation_error_message=_(
+                    "Another article of this kelurahan already uses this slug; change the slug."
+                ),
+            ),
+        ]
+        indexes = [models.Index(fields=["kelurahan", "status", "-published_at"])]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse(
+            "kelurahan:article", kwargs={"slug": self.kelurahan.slug, "article": self.slug}
+        )
+
+
+class Service(KelurahanOwned):
+    """A public service in the kelurahan's catalog, with what residents must bring."""
+
+    slug = models.SlugField(_("slug"), max_length=80)
+    name = models.CharField(_("name"), max_length=150)
+    description = models.TextField(_("description"), blank=True)
+    requirements = models.TextField(_("requirements"), help_text=_("One requirement per line."))
+    procedure = models.TextField(_("procedure"), blank=True, help_text=_("One step per line."))
+    service_days = models.PositiveSmallIntegerField(
+        _("service time (working days)"),
+        default=1,
+        validators=[MinValueValidator(0), MaxValueValidator(60)],
+    )
+    cost = models.CharField(_("cost"), max_length=100, default="Gratis")
+    legal_basis = models.TextField(_("legal basis"), blank=True)
+    rank = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("shown on the site"), default=True)
+
+    class Meta:
+        ordering = ["rank", "name"]
+        verbose_name = _("service")
+        verbose_name_plural = _("service catalog")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kelurahan", "slug"],
+                name="service_slug_unique_per_kelurahan",
+                violation_error_message=_(
+                    "Another service of this kelurahan already uses this slug; change the slug."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(service_days__lte=60), name="service_days_at_most_60"
+            ),
+        ]
+        indexes = [models.Index(fields=["kelurahan", "is_active", "rank"])]
+
+    def __str__(self):
+        return self.name

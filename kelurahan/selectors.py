@@ -1,0 +1,111 @@
+"""Reads the public kelurahan pages share; each page costs a fixed number of queries."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db.models import Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from kelurahan.models import (
+    RT,
+    RW,
+    Article,
+    City,
+    KarangTaruna,
+    KarangTarunaActivity,
+    KarangTarunaOfficer,
+    Kecamatan,
+    Kelurahan,
+    Official,
+    Service,
+)
+
+DIRECTORY_FIELDS = ("id", "name", "slug", "kind", "kecamatan_id", "latitude", "longitude")
+
+
+def kelurahan_get_public(slug: str) -> Kelurahan:
+    return get_object_or_404(Kelurahan.objects.with_regions(), slug=slug)
+
+
+def city_for_home() -> City | None:
+    """The city the portal's home page is about: PORTAL_CITY_CODE, else the first provisioned."""
+    return City.objects.filter(code=settings.PORTAL_CITY_CODE).first() or City.objects.first()
+
+
+def kecamatan_with_kelurahan(**filters) -> list[Kecamatan]:
+    """Kecamatan (filtered) each with `.kelurahan_list`, in two queries."""
+    return list(
+        Kecamatan.objects.filter(**filters).prefetch_related(
+            Prefetch(
+                "kelurahan_set",
+                queryset=Kelurahan.objects.only(*DIRECTORY_FIELDS).order_by("name"),
+                to_attr="kelurahan_list",
+            )
+        )
+    )
+
+
+def kelurahan_search(query: str, *, limit: int = 50) -> list[Kelurahan]:
+    """Kelurahan whose name, kecamatan, city or code matches, best (name) matches first."""
+    query = query.strip()
+    if not query:
+        return []
+    matches = Q(name__icontains=query) | Q(kecamatan__name__icontains=query)
+    matches |= Q(kecamatan__city__name__icontains=query) | Q(code__startswith=query)
+    return list(Kelurahan.objects.with_regions().filter(matches).order_by("name", "code")[:limit])
+
+
+def officials_for(kelurahan: Kelurahan) -> list[Official]:
+    return list(Official.objects.for_kelurahan(kelurahan))
+
+
+def head_official(officials: list[Official]) -> Official | None:
+    return next((o for o in officials if o.level == Official.Level.HEAD), None)
+
+
+def rw_with_rt(kelurahan: Kelurahan) -> list[RW]:
+    return list(
+        RW.objects.for_kelurahan(kelurahan).prefetch_related(
+            Prefetch("rts", queryset=RT.objects.order_by("number"))
+        )
+    )
+
+
+def karang_taruna_for(kelurahan: Kelurahan) -> tuple[KarangTaruna | None, list, list]:
+    return (
+        KarangTaruna.objects.for_kelurahan(kelurahan).first(),
+        list(KarangTarunaOfficer.objects.for_kelurahan(kelurahan)),
+        list(KarangTarunaActivity.objects.for_kelurahan(kelurahan)[:20]),
+    )
+
+
+def services_for(kelurahan: Kelurahan) -> QuerySet[Service]:
+    return Service.objects.for_kelurahan(kelurahan).filter(is_active=True)
+
+
+def articles_for(kelurahan: Kelurahan, *, query: str = "", kind: str = "") -> QuerySet[Article]:
+    articles = Article.objects.for_kelurahan(kelurahan).published().defer("body")
+    if kind:
+        articles = articles.filter(kind=kind)
+    if query:
+        articles = articles.filter(Q(title__icontains=query) | Q(summary__icontains=query))
+    return articles
+
+
+def kelurahan_marker(kelurahan: Kelurahan) -> dict:
+    """A map marker for a kelurahan office (only for one with a location)."""
+    return {
+        "name": str(kelurahan),
+        "lat": float(kelurahan.latitude),
+        "lng": float(kelurahan.longitude),
+        "url": kelurahan.get_absolute_url(),
+    }
+
+
+def markers_for(kecamatan_list: list[Kecamatan]) -> list[dict]:
+    return [
+        kelurahan_marker(k)
+        for kecamatan in kecamatan_list
+        for k in kecamatan.kelurahan_list
+        if k.has_location
+    ]

@@ -1,0 +1,278 @@
+"""Writes for regions and tenants: provisioning kelurahan from Kemendagri codes, staff accounts."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from kelurahan import defaults, regions
+from kelurahan.models import (
+    City,
+    KarangTaruna,
+    Kecamatan,
+    Kelurahan,
+    Official,
+    Service,
+    StaffMembership,
+)
+
+BATCH_SIZE = 2000
+
+
+class ProvisionError(ValueError):
+    """Bad provisioning input; the message names the code and how to fix it."""
+
+
+@dataclass
+class CityReport:
+    code: str
+    name: str
+    city_created: bool = False
+    kecamatan_created: int = 0
+    created: list[tuple[str, str, str]] = field(default_factory=list)  # (code, name, slug)
+    existing: int = 0
+
+
+@dataclass
+class ProvisionReport:
+    cities: list[CityReport] = field(default_factory=list)
+
+    @property
+    def created_count(self) -> int:
+        return sum(len(c.created) for c in self.cities)
+
+    @property
+    def existing_count(self) -> int:
+        return sum(c.existing for c in self.cities)
+
+    @property
+    def kecamatan_created(self) -> int:
+        return sum(c.kecamatan_created for c in self.cities)
+
+
+def _resolve(codes: Iterable[str]) -> list[regions.Village]:
+    """Every village the codes cover, deduplicated; all codes are checked before any write."""
+    found: dict[str, regions.Village] = {}
+    bad: list[str] = []
+    for raw in codes:
+        try:
+            for village in regions.villages_under(raw):
+                found[village.code] = village
+        except regions.UnknownRegion:
+            bad.append(str(raw).strip())
+    if bad:
+        raise ProvisionError(
+            _(
+                "Unknown or malformed region code: %(codes)s. Use a Kemendagri code such as "
+                "33.72 (city), 33.72.01 (kecamatan) or 33.72.01.1001 (kelurahan/desa)."
+            )
+            % {"codes": ", ".join(repr(code) for code in bad)}
+        )
+    return [found[code] for code in sorted(found)]
+
+
+def _unique_slug(candidates: list[str], taken: set[str], fallback: str) -> str:
+    """The first candidate not yet taken, else the fallback (which contains the unique code)."""
+    for candidate in candidates:
+        if candidate and candidate not in taken:
+            taken.add(candidate)
+            return candidate
+    taken.add(fallback)
+    return fallback
+
+
+def region_provision(
+    *,
+    codes: Iterable[str] = (),
+    everything: bool = False,
+    progress: Callable[[CityReport], None] | None = None,
+) -> ProvisionReport:
+    """Create the cities, kecamatan and kelurahan/desa the codes name, with default content.
+
+    Idempotent: what exists is left untouched. Every code is validated before anything is
+    written; each city is written in one transaction, so a failure leaves no half-made city.
+    `progress` is called after each city (the command prints with it).
+    """
+    villages = regions.all_villages() if everything else _resolve(codes)
+    if not villages:
+        raise ProvisionError(_("Give at least one region code, or --all."))
+
+    by_city: dict[str, list[regions.Village]] = defaultdict(list)
+    for village in villages:
+        by_city[village.city_code].append(village)
+
+    taken = {
+        "city": set(City.objects.values_list("slug", flat=True)),
+        "kecamatan": set(Kecamatan.objects.values_list("slug", flat=True)),
+        "kelurahan": set(Kelurahan.objects.values_list("slug", flat=True)),
+    }
+    report = ProvisionReport()
+    for city_code in sorted(by_city):
+        try:
+            city_report = _provision_city(by_city[city_code], taken)
+        except Exception:
+            # The city's transaction rolled back; forget the slugs it reserved in memory.
+            taken = {
+                "city": set(City.objects.values_list("slug", flat=True)),
+                "kecamatan": set(Kecamatan.objects.values_list("slug", flat=True)),
+                "kelurahan": set(Kelurahan.objects.values_list("slug", flat=True)),
+            }
+            raise
+        report.cities.append(city_report)
+        if progress:
+            progress(city_report)
+    return report
+
+
+@transaction.atomic
+def _provision_city(villages: list[regions.Village], taken: dict[str, set[str]]) -> CityReport:
+    first = villages[0]
+    report = CityReport(code=first.city_code, name=first.city_name)
+
+    existing_codes = set(
+        Kelurahan.objects.filter(code__in=[v.code for v in villages]).values_list(
+            "code", flat=True
+        )
+    )
+    new_villages = [v for v in villages if v.code not in existing_codes]
+    report.existing = len(existing_codes)
+    if not new_villages:
+        return report
+
+    city = City.objects.filter(code=first.city_code).first()
+    if city is None:
+        city_slug = slugify(first.city_name)
+        city = City.objects.create(
+            code=first.city_code,
+            name=first.city_name,
+            province_name=first.province_name,
+            is_kota=first.city_name.lower().startswith("kota"),
+            slug=_unique_slug(
+                [city_slug, f"{city_slug}-{slugify(first.province_name)}"],
+                taken["city"],
+                f"{city_slug}-{first.city_code.replace('.', '')}",
+            ),
+        )
+        report.city_created = True
+
+    kecamatan_by_code = {k.code: k for k in Kecamatan.objects.filter(city=city)}
+    new_kecamatan = []
+    for village in new_villages:
+        if village.kecamatan_code in kecamatan_by_code:
+            continue
+        base = slugify(village.kecamatan_name)
+        kecamatan = Kecamatan(
+            city=city,
+            code=village.kecamatan_code,
+            name=village.kecamatan_name,
+            slug=_unique_slug(
+                [base, f"{base}-{city.slug}"],
+                taken["kecamatan"],
+                f"{base}-{village.kecamatan_code.replace('.', '')}",
+            ),
+        )
+        kecamatan_by_code[kecamatan.code] = kecamatan
+        new_kecamatan.append(kecamatan)
+    Kecamatan.objects.bulk_create(new_kecamatan, batch_size=BATCH_SIZE)
+    report.kecamatan_created = len(new_kecamatan)
+    if new_kecamatan:
+        # Some backends do not return primary keys from bulk inserts; read them back.
+        kecamatan_by_code = {k.code: k for k in Kecamatan.objects.filter(city=city)}
+
+    new_kelurahan = []
+    for village in new_villages:
+        kecamatan = kecamatan_by_code[village.kecamatan_code]
+        base = slugify(village.name) or "kelurahan"
+        slug = _unique_slug(
+            [base, f"{base}-{kecamatan.slug}", f"{base}-{kecamatan.slug}-{city.slug}"],
+            taken["kelurahan"],
+            f"{base}-{village.code.replace('.', '')}",
+        )
+        new_kelurahan.append(
+            Kelurahan(
+                kecamatan=kecamatan,
+                code=village.code,
+                name=village.name,
+                slug=slug,
+                kind=village.kind,
+                postal_code=village.postal_code,
+                welcome_text=defaults.welcome_text(kind=village.kind, name=village.name),
+            )
+        )
+        report.created.append((village.code, village.name, slug))
+    Kelurahan.objects.bulk_create(new_kelurahan, batch_size=BATCH_SIZE)
+    ids = dict(
+        Kelurahan.objects.filter(code__in=[k.code for k in new_kelurahan]).values_list(
+            "code", "id"
+        )
+    )
+    _create_default_content([(ids[k.code], k) for k in new_kelurahan])
+    return report
+
+
+def _create_default_content(kelurahan: list[tuple[int, Kelurahan]]) -> None:
+    officials, services, karang_taruna = [], [], []
+    for pk, k in kelurahan:
+        for position in defaults.POSITIONS[k.kind]:
+            officials.append(
+                Official(
+                    kelurahan_id=pk,
+                    position=position.position,
+                    level=position.level,
+                    rank=position.rank,
+                )
+            )
+        for rank, service in enumerate(defaults.SERVICES):
+            services.append(
+                Service(
+                    kelurahan_id=pk,
+                    slug=service.slug,
+                    name=service.name,
+                    description=service.description,
+                    requirements=service.requirements,
+                    procedure=service.procedure,
+                    service_days=service.service_days,
+                    cost=service.cost,
+                    legal_basis=service.legal_basis,
+                    rank=rank,
+                )
+            )
+        karang_taruna.append(
+            KarangTaruna(kelurahan_id=pk, name=f"Karang Taruna {k.name}")
+        )
+    Official.objects.bulk_create(officials, batch_size=BATCH_SIZE)
+    Service.objects.bulk_create(services, batch_size=BATCH_SIZE)
+    KarangTaruna.objects.bulk_create(karang_taruna, batch_size=BATCH_SIZE)
+
+
+@transaction.atomic
+def staff_account_create(
+    *,
+    username: str,
+    password: str,
+    role: str,
+    kelurahan: Kelurahan | None = None,
+    full_name: str = "",
+    email: str = "",
+) -> object:
+    """Create (or update) a staff account with one role and, unless Diskominfo, its kelurahan."""
+    user_model = get_user_model()
+    user, _created = user_model.objects.get_or_create(username=username)
+    first, _sep, last = full_name.partition(" ")
+    user.first_name, user.last_name, user.email = first, last, email
+    user.is_staff = True
+    user.set_password(password)
+    user.save()
+    user.groups.set([Group.objects.get(name=role)])
+    if kelurahan is not None:
+        StaffMembership.objects.update_or_create(user=user, defaults={"kelurahan": kelurahan})
+    else:
+        StaffMembership.objects.filter(user=user).delete()
+    return user

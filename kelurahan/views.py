@@ -1,0 +1,157 @@
+"""Public pages of one kelurahan site: /k/<slug>/..."""
+
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext_lazy as _
+
+from kelurahan import selectors
+from kelurahan.forms import SearchForm
+from kelurahan.models import Article
+from kelurahan.selectors import kelurahan_marker
+
+ARTICLES_PER_PAGE = 10
+
+
+def home(request, slug):
+    kelurahan = selectors.kelurahan_get_public(slug)
+    officials = selectors.officials_for(kelurahan)
+    return render(
+        request,
+        "kelurahan/kelurahan_home.html",
+        {
+            "kelurahan": kelurahan,
+            "head": selectors.head_official(officials),
+            "articles": selectors.articles_for(kelurahan)[:3],
+            "services": selectors.services_for(kelurahan)[:6],
+            "section": "home",
+        },
+    )
+
+
+def profile(request, slug):
+    kelurahan = selectors.kelurahan_get_public(slug)
+    return render(
+        request,
+        "kelurahan/kelurahan_profile.html",
+        {
+            "kelurahan": kelurahan,
+            "markers": [kelurahan_marker(kelurahan)] if kelurahan.has_location else [],
+            "section": "profile",
+            "page_title": _("Profile"),
+        },
+    )
+
+
+def structure(request, slug):
+    kelurahan = selectors.kelurahan_get_public(slug)
+    officials = selectors.officials_for(kelurahan)
+    levels = {}
+    for official in officials:
+        levels.setdefault(official.level, []).append(official)
+    return render(
+        request,
+        "kelurahan/official_list.html",
+        {
+            "kelurahan": kelurahan,
+            "levels": [levels[level] for level in sorted(levels)],
+            "has_names": any(o.name for o in officials),
+            "section": "structure",
+            "page_title": _("Staff structure"),
+        },
+    )
+
+
+def rt_rw(request, slug):
+    kelurahan = selectors.kelurahan_get_public(slug)
+    rws = selectors.rw_with_rt(kelurahan)
+    return render(
+        request,
+        "kelurahan/rw_list.html",
+        {
+            "kelurahan": kelurahan,
+            "rws": rws,
+            "rt_count": sum(len(rw.rts.all()) for rw in rws),
+            "section": "rt_rw",
+            "page_title": _("RT/RW"),
+        },
+    )
+
+
+def karang_taruna(request, slug):
+    kelurahan = selectors.kelurahan_get_public(slug)
+    organisation, officers, activities = selectors.karang_taruna_for(kelurahan)
+    return render(
+        request,
+        "kelurahan/karangtaruna_detail.html",
+        {
+            "kelurahan": kelurahan,
+            "organisation": organisation,
+            "officers": officers,
+            "activities": activities,
+            "section": "karang_taruna",
+            "page_title": _("Karang Taruna"),
+        },
+    )
+
+
+def service_list(request, slug):
+    kelurahan = selectors.kelurahan_get_public(slug)
+    return render(
+        request,
+        "kelurahan/service_list.html",
+        {
+            "kelurahan": kelurahan,
+            "services": list(selectors.services_for(kelurahan)),
+            "section": "services",
+            "page_title": _("Services"),
+        },
+    )
+
+
+def service_detail(request, slug, service):
+    kelurahan = selectors.kelurahan_get_public(slug)
+    item = get_object_or_404(selectors.services_for(kelurahan), slug=service)
+    return render(
+        request,
+        "kelurahan/service_detail.html",
+        {"kelurahan": kelurahan, "service": item, "section": "services", "page_title": item.name},
+    )
+
+
+def article_list(request, slug):
+    kelurahan = selectors.kelurahan_get_public(slug)
+    form = SearchForm(request.GET or None)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    kind = request.GET.get("jenis", "")
+    if kind not in Article.Kind.values:
+        kind = ""
+    page = Paginator(
+        selectors.articles_for(kelurahan, query=query, kind=kind), ARTICLES_PER_PAGE
+    ).get_page(request.GET.get("page"))
+    pagination_query = request.GET.copy()
+    pagination_query.pop("page", None)
+    return render(
+        request,
+        "kelurahan/article_list.html",
+        {
+            "kelurahan": kelurahan,
+            "form": form,
+            "query": query,
+            "kind": kind,
+            "kinds": Article.Kind.choices,
+            "page_obj": page,
+            "pagination_query": pagination_query.urlencode(),
+            "section": "articles",
+            "page_title": _("News"),
+        },
+    )
+
+
+def article_detail(request, slug, article):
+    kelurahan = selectors.kelurahan_get_public(slug)
+    item = get_object_or_404(Article.objects.for_kelurahan(kelurahan).published(), slug=article)
+    return render(
+        request,
+        "kelurahan/article_detail.html",
+        {"kelurahan": kelurahan, "article": item, "section": "articles", "page_title": item.title},
+    )

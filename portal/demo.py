@@ -1,0 +1,156 @@
+"""The demo city `make run` sets up: Kota Surakarta with sample content and staff accounts.
+
+Everything here is fictional (names, NIPs, coordinates scattered over the city). It is written
+once; a second run only resets the demo passwords.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from kelurahan import demo_data, roles
+from kelurahan.models import (
+    RT,
+    RW,
+    Article,
+    KarangTaruna,
+    KarangTarunaActivity,
+    KarangTarunaOfficer,
+    Kelurahan,
+    Official,
+)
+from kelurahan.services import region_provision, staff_account_create
+
+DEMO_CITY = "33.72"
+DEMO_PASSWORD = "demo-portal-2026"  # noqa: S105 - printed on purpose, demo only
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    role: str
+    kelurahan_slug: str | None
+
+
+DEMO_LOGINS = (
+    DemoLogin("diskominfo", roles.DISKOMINFO, None),
+    DemoLogin("operator.pajang", roles.OPERATOR, "pajang"),
+    DemoLogin("lurah.pajang", roles.SIGNER, "pajang"),
+    DemoLogin("redaksi.pajang", roles.REDAKSI, "pajang"),
+    DemoLogin("operator.kerten", roles.OPERATOR, "kerten"),
+)
+
+
+def demo_city_setup() -> tuple[int, list[DemoLogin]]:
+    """Provision the demo city, fill every kelurahan that has no content yet, make the logins.
+
+    Returns how many kelurahan were filled now (0 on a second run) and the demo logins.
+    """
+    region_provision(codes=[DEMO_CITY])
+    filled = 0
+    for kelurahan in Kelurahan.objects.filter(kecamatan__city__code=DEMO_CITY):
+        if not kelurahan.history:
+            _fill(kelurahan)
+            filled += 1
+    for login in DEMO_LOGINS:
+        staff_account_create(
+            username=login.username,
+            password=DEMO_PASSWORD,
+            role=login.role,
+            kelurahan=(
+                Kelurahan.objects.get(slug=login.kelurahan_slug) if login.kelurahan_slug else None
+            ),
+            full_name=f"Demo {login.role}",
+        )
+    return filled, list(DEMO_LOGINS)
+
+
+@transaction.atomic
+def _fill(kelurahan: Kelurahan) -> None:
+    rng = random.Random(kelurahan.code)  # the same demo every time
+    name = kelurahan.name
+    kelurahan.history = demo_data.PROFILE["history"].format(name=name)
+    kelurahan.vision = demo_data.PROFILE["vision"]
+    kelurahan.mission = demo_data.PROFILE["mission"]
+    kelurahan.office_hours = demo_data.PROFILE["office_hours"]
+    kelurahan.area_km2 = Decimal(rng.randint(40, 250)) / 100
+    kelurahan.population_male = rng.randint(3000, 12000)
+    kelurahan.population_female = kelurahan.population_male + rng.randint(-300, 400)
+    kelurahan.households = (kelurahan.population_male + kelurahan.population_female) // 3
+    kelurahan.address = f"Jl. {name} No. {rng.randint(1, 99)}, Surakarta"
+    kelurahan.phone = f"0271 {rng.randint(600000, 899999)}"
+    kelurahan.whatsapp = f"0812{rng.randint(10000000, 99999999)}"
+    kelurahan.email = f"kel.{slugify(name).replace('-', '')}@example.go.id"
+    # Scattered over Surakarta's extent; demo only, not the real office.
+    kelurahan.latitude = Decimal(f"{rng.uniform(-7.595, -7.530):.6f}")
+    kelurahan.longitude = Decimal(f"{rng.uniform(110.775, 110.860):.6f}")
+    kelurahan.save()
+
+    names = list(demo_data.OFFICIAL_NAMES)
+    rng.shuffle(names)
+    officials = list(Official.objects.for_kelurahan(kelurahan))
+    for official, person in zip(officials, names, strict=False):
+        official.name = person
+        official.nip = f"19{rng.randint(70, 95)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
+        official.nip += f"20{rng.randint(0, 20):02d}{rng.randint(1, 12):02d}1{rng.randint(1, 9):03d}"
+    Official.objects.bulk_update(officials, ["name", "nip"])
+
+    heads = list(demo_data.RW_HEAD_NAMES)
+    rng.shuffle(heads)
+    rws = RW.objects.bulk_create(
+        RW(kelurahan=kelurahan, number=n, head_name=heads[(n - 1) % len(heads)])
+        for n in range(1, rng.randint(6, 14) + 1)
+    )
+    rws = list(RW.objects.for_kelurahan(kelurahan))
+    RT.objects.bulk_create(
+        RT(kelurahan=kelurahan, rw=rw, number=n, head_name=rng.choice(demo_data.OFFICIAL_NAMES))
+        for rw in rws
+        for n in range(1, rng.randint(3, 7) + 1)
+    )
+
+    organisation = KarangTaruna.objects.for_kelurahan(kelurahan).get()
+    organisation.profile = demo_data.KARANG_TARUNA["profile"]
+    organisation.vision = demo_data.KARANG_TARUNA["vision"]
+    organisation.mission = demo_data.KARANG_TARUNA["mission"]
+    organisation.address = f"Balai Kelurahan {name}"
+    organisation.save()
+    KarangTarunaOfficer.objects.bulk_create(
+        KarangTarunaOfficer(kelurahan=kelurahan, position=position, name=names[-1 - i], rank=i)
+        for i, position in enumerate(demo_data.KARANG_TARUNA["officer_positions"])
+    )
+    today = timezone.localdate()
+    KarangTarunaActivity.objects.bulk_create(
+        KarangTarunaActivity(
+            kelurahan=kelurahan,
+            title=title,
+            description=description,
+            date=today - timedelta(days=30 * i + rng.randint(0, 20)),
+        )
+        for i, (title, description) in enumerate(demo_data.KARANG_TARUNA["activities"])
+    )
+
+    now = timezone.now()
+    Article.objects.bulk_create(
+        Article(
+            kelurahan=kelurahan,
+            kind=item["kind"],
+            title=item["title"].format(name=name)[:200],
+            slug=slugify(item["title"].format(name=name))[:200],
+            summary=item["summary"].format(name=name),
+            body=item["body"].format(name=name),
+            location=item["location"].format(name=name),
+            status=Article.Status.PUBLISHED,
+            published_at=now - timedelta(days=4 * i, hours=rng.randint(0, 12)),
+            event_start=(
+                now + timedelta(days=7 + 3 * i) if item["kind"] == Article.Kind.AGENDA else None
+            ),
+        )
+        for i, item in enumerate(demo_data.ARTICLES)
+    )

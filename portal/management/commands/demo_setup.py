@@ -1,0 +1,20 @@
+"""`manage.py demo_setup`: the demo city and staff accounts that `make run` starts with."""
+
+from django.core.management.base import BaseCommand
+
+from portal.demo import DEMO_PASSWORD, demo_city_setup
+
+
+class Command(BaseCommand):
+    help = "Provision Kota Surakarta (33.72) with demo content and demo staff accounts."
+
+    def handle(self, *args, **options):
+        filled, logins = demo_city_setup()
+        if filled:
+            self.stdout.write(self.style.SUCCESS(f"Demo content written for {filled} kelurahan."))
+        else:
+            self.stdout.write("Demo city already set up; reusing it.")
+        self.stdout.write("Demo staff logins at /admin/ (password for all: %s):" % DEMO_PASSWORD)
+        for login in logins:
+            where = f"kelurahan {login.kelurahan_slug}" if login.kelurahan_slug else "whole city"
+            self.stdout.write(f"  {login.username:<18} {login.role:<14} {where}")

@@ -1,0 +1,91 @@
+"""City-level public pages: home, city and kecamatan directories, search, health, language."""
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+
+from kelurahan import selectors
+from kelurahan.forms import SearchForm
+from kelurahan.models import City, Kecamatan
+
+
+def _city_page(request, city):
+    kecamatan_list = selectors.kecamatan_with_kelurahan(city=city) if city else []
+    return render(
+        request,
+        "portal/city_home.html",
+        {
+            "city": city,
+            "kecamatan_list": kecamatan_list,
+            "kelurahan_count": sum(len(k.kelurahan_list) for k in kecamatan_list),
+            "markers": selectors.markers_for(kecamatan_list),
+            "form": SearchForm(),
+        },
+    )
+
+
+def home(request):
+    return _city_page(request, selectors.city_for_home())
+
+
+def city(request, slug):
+    return _city_page(request, get_object_or_404(City, slug=slug))
+
+
+def kecamatan(request, slug):
+    item = get_object_or_404(Kecamatan.objects.select_related("city"), slug=slug)
+    kecamatan_list = selectors.kecamatan_with_kelurahan(pk=item.pk)
+    return render(
+        request,
+        "portal/kecamatan_detail.html",
+        {
+            "kecamatan": item,
+            "kelurahan_list": kecamatan_list[0].kelurahan_list,
+            "markers": selectors.markers_for(kecamatan_list),
+        },
+    )
+
+
+def search(request):
+    form = SearchForm(request.GET or None)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    return render(
+        request,
+        "portal/search.html",
+        {"form": form, "query": query, "results": selectors.kelurahan_search(query)},
+    )
+
+
+@never_cache
+def healthz(request):
+    """200 when the database answers, 503 otherwise (for load balancers)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:  # noqa: BLE001 - any database failure means "not healthy"
+        return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
+    return HttpResponse("ok\n", content_type="text/plain")
+
+
+def set_language(request, language):
+    """Switch language by a plain link (no form, no CSRF token in public pages)."""
+    target = request.GET.get("next", "/")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "/"
+    response = HttpResponseRedirect(target)
+    if language in dict(settings.LANGUAGES):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=365 * 24 * 3600,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+    return response
