@@ -1,0 +1,58 @@
+"""Shared fixtures: a small provisioned region and staff users of two kelurahan."""
+
+import pytest
+from django.core.management import call_command
+
+from kelurahan import roles
+from kelurahan.models import Kelurahan
+from kelurahan.services import region_provision, staff_account_create
+
+PASSWORD = "a-Strong-test-password-1"
+
+
+@pytest.fixture
+def kecamatan_laweyan(db):
+    """Kecamatan Laweyan of Kota Surakarta (11 kelurahan), provisioned from the real codes."""
+    region_provision(codes=["33.72.01"])
+    return Kelurahan.objects.filter(kecamatan__code="33.72.01")
+
+
+@pytest.fixture
+def kelurahan_a(kecamatan_laweyan):
+    return Kelurahan.objects.get(code="33.72.01.1001")  # Pajang
+
+
+@pytest.fixture
+def kelurahan_b(kecamatan_laweyan):
+    return Kelurahan.objects.get(code="33.72.01.1002")  # Laweyan
+
+
+@pytest.fixture
+def make_staff(db):
+    def make(username, role, kelurahan=None):
+        return staff_account_create(
+            username=username, password=PASSWORD, role=role, kelurahan=kelurahan
+        )
+
+    return make
+
+
+@pytest.fixture
+def operator_a(make_staff, kelurahan_a):
+    return make_staff("operator.a", roles.OPERATOR, kelurahan_a)
+
+
+@pytest.fixture
+def operator_b(make_staff, kelurahan_b):
+    return make_staff("operator.b", roles.OPERATOR, kelurahan_b)
+
+
+@pytest.fixture
+def diskominfo(make_staff):
+    return make_staff("diskominfo", roles.DISKOMINFO)
+
+
+@pytest.fixture
+def demo_city(db):
+    call_command("demo_setup", verbosity=0)
+    return Kelurahan.objects.filter(kecamatan__city__code="33.72")
