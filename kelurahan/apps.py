@@ -33,10 +33,8 @@ class KelurahanConfig(AppConfig):
     # themselves, which only Diskominfo provisions). Signers read.
     role_permissions = {
         "Diskominfo": {"kelurahan.*", "auth.view_user", "auth.add_user", "auth.change_user"},
-        "Operator": _perms("view", "change")
-        | _perms("add", "delete", models=CONTENT_MODELS[1:]),
-        "Redaksi": _perms("view", "change")
-        | _perms("add", "delete", models=CONTENT_MODELS[1:]),
+        "Operator": _perms("view", "change") | _perms("add", "delete", models=CONTENT_MODELS[1:]),
+        "Redaksi": _perms("view", "change") | _perms("add", "delete", models=CONTENT_MODELS[1:]),
         "Penandatangan": _perms("view"),
     }
 

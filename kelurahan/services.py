@@ -137,9 +137,7 @@ def _provision_city(villages: list[regions.Village], taken: dict[str, set[str]])
     report = CityReport(code=first.city_code, name=first.city_name)
 
     existing_codes = set(
-        Kelurahan.objects.filter(code__in=[v.code for v in villages]).values_list(
-            "code", flat=True
-        )
+        Kelurahan.objects.filter(code__in=[v.code for v in villages]).values_list("code", flat=True)
     )
     new_villages = [v for v in villages if v.code not in existing_codes]
     report.existing = len(existing_codes)
@@ -209,9 +207,7 @@ def _provision_city(villages: list[regions.Village], taken: dict[str, set[str]])
         report.created.append((village.code, village.name, slug))
     Kelurahan.objects.bulk_create(new_kelurahan, batch_size=BATCH_SIZE)
     ids = dict(
-        Kelurahan.objects.filter(code__in=[k.code for k in new_kelurahan]).values_list(
-            "code", "id"
-        )
+        Kelurahan.objects.filter(code__in=[k.code for k in new_kelurahan]).values_list("code", "id")
     )
     _create_default_content([(ids[k.code], k) for k in new_kelurahan])
     return report
@@ -244,9 +240,7 @@ def _create_default_content(kelurahan: list[tuple[int, Kelurahan]]) -> None:
                     rank=rank,
                 )
             )
-        karang_taruna.append(
-            KarangTaruna(kelurahan_id=pk, name=f"Karang Taruna {k.name}")
-        )
+        karang_taruna.append(KarangTaruna(kelurahan_id=pk, name=f"Karang Taruna {k.name}"))
     Official.objects.bulk_create(officials, batch_size=BATCH_SIZE)
     Service.objects.bulk_create(services, batch_size=BATCH_SIZE)
     KarangTaruna.objects.bulk_create(karang_taruna, batch_size=BATCH_SIZE)

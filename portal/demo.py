@@ -74,7 +74,7 @@ def demo_city_setup() -> tuple[int, list[DemoLogin]]:
 
 @transaction.atomic
 def _fill(kelurahan: Kelurahan) -> None:
-    rng = random.Random(kelurahan.code)  # the same demo every time
+    rng = random.Random(kelurahan.code)  # noqa: S311 - the same fictional demo every time
     name = kelurahan.name
     kelurahan.history = demo_data.PROFILE["history"].format(name=name)
     kelurahan.vision = demo_data.PROFILE["vision"]
@@ -98,8 +98,9 @@ def _fill(kelurahan: Kelurahan) -> None:
     officials = list(Official.objects.for_kelurahan(kelurahan))
     for official, person in zip(officials, names, strict=False):
         official.name = person
-        official.nip = f"19{rng.randint(70, 95)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
-        official.nip += f"20{rng.randint(0, 20):02d}{rng.randint(1, 12):02d}1{rng.randint(1, 9):03d}"
+        born = f"19{rng.randint(70, 95)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
+        hired = f"20{rng.randint(0, 20):02d}{rng.randint(1, 12):02d}"
+        official.nip = f"{born}{hired}1{rng.randint(1, 9):03d}"
     Official.objects.bulk_update(officials, ["name", "nip"])
 
     heads = list(demo_data.RW_HEAD_NAMES)

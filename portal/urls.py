@@ -21,4 +21,6 @@ urlpatterns = [
 if settings.SERVE_MEDIA:
     # Public media only (officials' photos); private documents never live under MEDIA_ROOT.
     prefix = settings.MEDIA_URL.lstrip("/")
-    urlpatterns += [re_path(rf"^{prefix}(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})]
+    urlpatterns += [
+        re_path(rf"^{prefix}(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})
+    ]

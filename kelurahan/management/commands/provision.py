@@ -1,4 +1,4 @@
-"""`manage.py provision 33.72 [33.11.01 ...] | --all`: put kelurahan online from Kemendagri codes."""
+"""`manage.py provision 33.72 [33.11.01 ...] | --all`: put kelurahan online from region codes."""
 
 import time
 

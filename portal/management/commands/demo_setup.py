@@ -14,7 +14,7 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"Demo content written for {filled} kelurahan."))
         else:
             self.stdout.write("Demo city already set up; reusing it.")
-        self.stdout.write("Demo staff logins at /admin/ (password for all: %s):" % DEMO_PASSWORD)
+        self.stdout.write(f"Demo staff logins at /admin/ (password for all: {DEMO_PASSWORD}):")
         for login in logins:
             where = f"kelurahan {login.kelurahan_slug}" if login.kelurahan_slug else "whole city"
             self.stdout.write(f"  {login.username:<18} {login.role:<14} {where}")
