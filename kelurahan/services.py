@@ -78,6 +78,14 @@ def _resolve(codes: Iterable[str]) -> list[regions.Village]:
     return [found[code] for code in sorted(found)]
 
 
+def _taken_slugs() -> dict[str, set[str]]:
+    return {
+        "city": set(City.objects.values_list("slug", flat=True)),
+        "kecamatan": set(Kecamatan.objects.values_list("slug", flat=True)),
+        "kelurahan": set(Kelurahan.objects.values_list("slug", flat=True)),
+    }
+
+
 def _unique_slug(candidates: list[str], taken: set[str], fallback: str) -> str:
     """The first candidate not yet taken, else the fallback (which contains the unique code)."""
     for candidate in candidates:
@@ -108,23 +116,11 @@ def region_provision(
     for village in villages:
         by_city[village.city_code].append(village)
 
-    taken = {
-        "city": set(City.objects.values_list("slug", flat=True)),
-        "kecamatan": set(Kecamatan.objects.values_list("slug", flat=True)),
-        "kelurahan": set(Kelurahan.objects.values_list("slug", flat=True)),
-    }
+    taken = _taken_slugs()
     report = ProvisionReport()
     for city_code in sorted(by_city):
-        try:
-            city_report = _provision_city(by_city[city_code], taken)
-        except Exception:
-            # The city's transaction rolled back; forget the slugs it reserved in memory.
-            taken = {
-                "city": set(City.objects.values_list("slug", flat=True)),
-                "kecamatan": set(Kecamatan.objects.values_list("slug", flat=True)),
-                "kelurahan": set(Kelurahan.objects.values_list("slug", flat=True)),
-            }
-            raise
+        # A failure rolls back this city and ends the run; cities before it stay complete.
+        city_report = _provision_city(by_city[city_code], taken)
         report.cities.append(city_report)
         if progress:
             progress(city_report)
