@@ -1,5 +1,6 @@
 """Staff screens for kelurahan content, all scoped through KelurahanScopedAdmin."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
@@ -38,7 +39,10 @@ class KelurahanScopedMixin:
     save_model stamps it, whatever the request says.
     """
 
-    formfield_overrides = {models.ImageField: {"form_class": ReencodedImageField}}
+    formfield_overrides = {
+        models.ImageField: {"form_class": ReencodedImageField},
+        models.URLField: {"assume_scheme": "https"},
+    }
 
     def get_queryset(self, request):
         return super().get_queryset(request).for_user(request.user)
@@ -75,6 +79,12 @@ class KelurahanScopedMixin:
             kwargs["queryset"] = related._default_manager.for_user(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        if not is_city_staff(request.user):
+            initial.pop("kelurahan", None)  # the field's own initial: the user's kelurahan
+        return initial
+
     def save_model(self, request, obj, form, change):
         if not is_city_staff(request.user) and self._has_kelurahan_field():
             obj.kelurahan_id = user_kelurahan_id(request.user)
@@ -101,8 +111,26 @@ class OfficialAdmin(ScopedAdmin):
     fields = ("kelurahan", "position", "name", "nip", "photo", "level", "rank")
 
 
+class RTInlineForm(forms.ModelForm):
+    """Checks the RT number against the RW's saved RTs as well as the other rows on the page.
+
+    Django's inline forms skip model constraints that name the inline's own foreign key (rw), so
+    a stale page or two operators adding the same RT would reach the database constraint as a 500.
+    """
+
+    def clean(self):
+        cleaned = super().clean()
+        number, rw_id = cleaned.get("number"), self.instance.rw_id
+        if number and rw_id:
+            taken = RT.objects.filter(rw_id=rw_id, number=number).exclude(pk=self.instance.pk)
+            if taken.exists():
+                self.add_error("number", _("This RT number already exists in this RW."))
+        return cleaned
+
+
 class RTInline(KelurahanScopedMixin, admin.TabularInline):
     model = RT
+    form = RTInlineForm
     fields = ("number", "head_name", "phone")
     extra = 1
 
@@ -113,6 +141,13 @@ class RWAdmin(ScopedAdmin):
     search_fields = ("head_name",)
     fields = ("kelurahan", "number", "head_name", "phone")
     inlines = [RTInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # An RW moved by Diskominfo takes its RTs along.
+        RT.objects.filter(rw=obj).exclude(kelurahan_id=obj.kelurahan_id).update(
+            kelurahan_id=obj.kelurahan_id
+        )
 
     def save_formset(self, request, form, formset, change):
         # RTs belong to the RW's kelurahan, never to one a request names.

@@ -15,12 +15,26 @@ from django.conf import settings
 from django.core.files.uploadedfile import InMemoryUploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, ImageOps
+from PIL import ExifTags, Image
 
-ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP"}
+# "MPO" is how Pillow names a JPEG carrying extra images (many cameras add a preview image);
+# only the main image is kept.
+ALLOWED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP"}
 MAX_EDGE = 1600
 # Pillow's bomb guard: refuse anything past ~40 megapixels (a 12 MP phone photo is fine).
 MAX_PIXELS = 40_000_000
+
+
+# EXIF orientation -> the turn that makes the photo upright.
+UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
 
 
 class ImageRejected(ValueError):
@@ -55,7 +69,14 @@ def reencode_image(data: io.BufferedIOBase, *, max_edge: int = MAX_EDGE) -> byte
             _("The file is not a valid image or is damaged. Upload a JPEG, PNG or WebP photo.")
         ) from exc
 
-    image = ImageOps.exif_transpose(image)
+    # Not ImageOps.exif_transpose: it also rewrites the EXIF block and raises on the damaged
+    # EXIF some cameras write. Only the orientation is needed; the block is dropped below.
+    try:
+        turn = UPRIGHT.get(image.getexif().get(ExifTags.Base.Orientation))
+    except Exception:  # noqa: BLE001 - unreadable EXIF: keep the photo as it was taken
+        turn = None
+    if turn is not None:
+        image = image.transpose(turn)
     if image.mode not in ("RGB", "L"):
         background = Image.new("RGB", image.size, "white")
         rgba = image.convert("RGBA")

@@ -141,8 +141,12 @@ class Kelurahan(models.Model):
         verbose_name_plural = _("kelurahan")
         constraints = [
             models.CheckConstraint(
+                # Both or neither: without the isnull=False terms a lone coordinate makes the
+                # range test NULL, which a CHECK constraint lets through.
                 condition=Q(latitude__isnull=True, longitude__isnull=True)
                 | Q(
+                    latitude__isnull=False,
+                    longitude__isnull=False,
                     latitude__gte=LATITUDE_RANGE[0],
                     latitude__lte=LATITUDE_RANGE[1],
                     longitude__gte=LONGITUDE_RANGE[0],
@@ -235,7 +239,7 @@ class Official(KelurahanOwned):
     """A position in the kelurahan's staff structure; names start empty after provisioning."""
 
     class Level(models.IntegerChoices):
-        HEAD = 0, _("Head")
+        HEAD = 0, _("Head of the kelurahan/desa")
         SECRETARY = 1, _("Secretary")
         SECTION = 2, _("Section head")
         STAFF = 3, _("Staff")

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from lokal import wilayah
 
-CODE_PATTERN = re.compile(r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$")
+# re.ASCII: \d alone would also take full-width and other Unicode digits ("３３７２").
+CODE_PATTERN = re.compile(r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$", re.ASCII)
 
 
 class UnknownRegion(ValueError):
@@ -44,7 +45,7 @@ class Region:
 def normalize_code(raw: str) -> str:
     """Return the dotted form of a code ("3372011001" -> "33.72.01.1001"); raise if malformed."""
     text = (raw or "").strip()
-    if re.fullmatch(r"\d{2}|\d{4}|\d{6}|\d{10}", text):
+    if re.fullmatch(r"\d{2}|\d{4}|\d{6}|\d{10}", text, re.ASCII):
         text = ".".join(p for p in (text[0:2], text[2:4], text[4:6], text[6:10]) if p)
     if not CODE_PATTERN.match(text):
         raise UnknownRegion(text)
