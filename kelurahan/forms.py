@@ -78,3 +78,19 @@ class SearchForm(forms.Form):
         max_length=100,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Search…")}),
     )
+
+
+class KelurahanSearchForm(SearchForm):
+    """The city-wide search: a name needs three letters (fewer would match most of Indonesia)."""
+
+    MIN_LETTERS = 3
+
+    def clean_q(self):
+        query = self.cleaned_data["q"].strip()
+        if query and not query.replace(".", "").isdigit() and len(query) < self.MIN_LETTERS:
+            raise forms.ValidationError(
+                _("Type at least %(count)d letters of the name, e.g. “Paj” for Pajang."),
+                code="too_short",
+                params={"count": self.MIN_LETTERS},
+            )
+        return query

@@ -8,7 +8,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 
 from kelurahan import selectors
-from kelurahan.forms import SearchForm
+from kelurahan.forms import KelurahanSearchForm
 from kelurahan.models import City, Kecamatan
 
 
@@ -22,7 +22,6 @@ def _city_page(request, city):
             "kecamatan_list": kecamatan_list,
             "kelurahan_count": sum(len(k.kelurahan_list) for k in kecamatan_list),
             "markers": selectors.markers_for(kecamatan_list),
-            "form": SearchForm(),
         },
     )
 
@@ -50,7 +49,7 @@ def kecamatan(request, slug):
 
 
 def search(request):
-    form = SearchForm(request.GET or None)
+    form = KelurahanSearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
     return render(
         request,

@@ -173,6 +173,20 @@ def test_search_refuses_overlong_words_with_a_message(client, kecamatan_laweyan)
     assert kelurahan_links(response) == []
 
 
+@pytest.mark.parametrize("query", ["p", "Pa", " a "])
+def test_search_asks_for_three_letters_of_a_name(client, kecamatan_laweyan, query):
+    response = client.get("/cari/", {"q": query})
+
+    assertContains(response, 'id="search-error"')
+    assert kelurahan_links(response) == []
+
+
+def test_search_by_a_short_region_code_is_allowed(client, kecamatan_laweyan):
+    response = client.get("/cari/", {"q": "33"})
+
+    assert len(kelurahan_links(response)) == kecamatan_laweyan.count()
+
+
 def test_search_words_are_escaped(client, kecamatan_laweyan):
     response = client.get("/cari/", {"q": "<script>alert(1)</script>"})
 
