@@ -294,7 +294,7 @@ class RT(KelurahanOwned):
         verbose_name = _("RT")
         verbose_name_plural = _("RT")
         constraints = [
-            # RW implies the kelurahan; the inline admin form can check this one.
+            # The RW implies the kelurahan (RTInlineForm reports a clash as a form error).
             models.UniqueConstraint(
                 fields=["rw", "number"],
                 name="rt_number_unique_per_rw",
