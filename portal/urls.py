@@ -15,6 +15,7 @@ urlpatterns = [
 urlpatterns = [
     path("", include((urlpatterns, "portal"))),
     path("k/<slug:slug>/", include("kelurahan.urls")),
+    path("", include("layanan.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

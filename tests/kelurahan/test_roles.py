@@ -97,11 +97,14 @@ def test_operator_and_redaksi_edit_content_but_never_add_or_delete_a_kelurahan(f
     assert not {p for p in granted if p.startswith("auth.")}
 
 
-def test_penandatangan_only_views(fresh_roles):
+def test_penandatangan_only_views_content_and_signs_or_voids_letters(fresh_roles):
     granted = group_permissions(roles.SIGNER)
 
     assert granted
-    assert all(p.split(".")[1].startswith("view_") for p in granted)
+    content = {p for p in granted if p.startswith("kelurahan.")}
+    assert all(p.split(".")[1].startswith("view_") for p in content)
+    assert {"layanan.sign_letter", "layanan.void_letter"} <= granted
+    assert not {p for p in granted if p.split(".")[1].startswith(("change_", "add_", "delete_"))}
     assert {f"kelurahan.view_{model}" for model in CONTENT} <= granted
     assert "kelurahan.view_kelurahan" in granted
 

@@ -1,0 +1,246 @@
+"""Staff screens for letters: issue by NIK, the letter page with its moves, register, settings.
+
+Everything goes through kelurahan's scoping mixin; letters are never deleted here, by anyone.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+
+from kelurahan.admin import ScopedAdmin
+from kelurahan.models import Kelurahan, Official
+from kelurahan.tenancy import user_kelurahan_id
+from layanan import services
+from layanan.forms import NIKField, ReasonForm, SignForm
+from layanan.kinds import KINDS
+from layanan.models import Letter, LetterEvent, LetterSettings, LetterType, Resident
+from layanan.nik import nik_warnings, parse_nik
+from layanan.numbering import NumberFormatError, check_format
+
+
+class IssueStartForm(forms.Form):
+    """Step one of issuing: which letter, for which NIK."""
+
+    kind = forms.ChoiceField(label=_("Letter"), choices=[(k, v.name) for k, v in KINDS.items()])
+    nik = NIKField()
+
+
+class LetterSettingsForm(forms.ModelForm):
+    class Meta:
+        model = LetterSettings
+        fields = ("kelurahan", "number_format", "paper", "online_requests", "resident_pdf_download")
+
+    def clean_number_format(self):
+        value = self.cleaned_data["number_format"]
+        try:
+            check_format(value)
+        except NumberFormatError as exc:
+            raise forms.ValidationError(str(exc.args[0])) from exc
+        return value
+
+
+@admin.register(Letter)
+class LetterAdmin(ScopedAdmin):
+    list_display = ("number_or_dash", "name", "letter_type", "state", "created_at")
+    list_filter = ("state", "letter_type__kind")
+    search_fields = ("number", "name", "nik")
+    list_select_related = ("kelurahan", "letter_type")
+    date_hierarchy = "created_at"
+    actions = None
+    change_list_template = "admin/layanan/letter/change_list.html"
+
+    @admin.display(description=_("number"), ordering="number")
+    def number_or_dash(self, obj):
+        return obj.number or "—"
+
+    def has_add_permission(self, request):
+        return False  # letters are issued through the "issue" screen, by NIK
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # archival: void, never delete
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("issue/", view(self.issue_view), name="layanan_letter_issue"),
+            path("<int:pk>/move/<str:action>/", view(self.move_view), name="layanan_letter_move"),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "can_issue": self._can_issue(request)}
+        return super().changelist_view(request, extra_context)
+
+    def _can_issue(self, request) -> bool:
+        return bool(user_kelurahan_id(request.user)) and request.user.has_perm("layanan.add_letter")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        letter = self.get_object(request, object_id)
+        if letter is None or not self.has_view_permission(request, letter):
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        return self._letter_page(request, letter)
+
+    def _letter_page(self, request, letter, *, sign_form=None, reason_form=None, status=200):
+        head = (
+            Official.objects.for_kelurahan(letter.kelurahan_id)
+            .filter(level=Official.Level.HEAD)
+            .first()
+        )
+        labels = KINDS[letter.letter_type.kind].form.base_fields
+        user = request.user
+        moves = {
+            action: letter.state in sources and user.has_perm(permission)
+            for action, (sources, _target, permission) in services.MOVES.items()
+        }
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": str(letter),
+            "letter": letter,
+            "events": LetterEvent.objects.for_kelurahan(letter.kelurahan_id)
+            .filter(letter=letter)
+            .select_related("by"),
+            "moves": moves,
+            "sign_form": sign_form
+            or SignForm(
+                initial={
+                    "signer_name": head.name if head else "",
+                    "signer_position": letter.kelurahan.head_title,
+                    "signer_nip": head.nip if head else "",
+                }
+            ),
+            "reason_form": reason_form or ReasonForm(),
+            "data_rows": [
+                (labels[key].label if key in labels else key, value)
+                for key, value in letter.data.items()
+            ],
+        }
+        return TemplateResponse(request, "admin/layanan/letter/detail.html", context, status=status)
+
+    def move_view(self, request, pk, action):
+        if request.method != "POST" or action not in services.MOVES:
+            raise Http404
+        letter = self.get_object(request, str(pk))
+        if letter is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, str(pk))
+        sign_form = reason_form = None
+        try:
+            if action == "sign":
+                sign_form = SignForm(request.POST)
+                if not sign_form.is_valid():
+                    return self._letter_page(request, letter, sign_form=sign_form, status=400)
+                services.letter_sign(
+                    letter_id=letter.pk,
+                    by=request.user,
+                    signer_name=sign_form.cleaned_data["signer_name"],
+                    signer_position=sign_form.cleaned_data["signer_position"],
+                    signer_nip=sign_form.cleaned_data["signer_nip"],
+                    capacity=sign_form.cleaned_data["capacity"],
+                    site_url=request.build_absolute_uri("/"),
+                )
+            elif action in ("reject", "void"):
+                reason_form = ReasonForm(request.POST)
+                if not reason_form.is_valid():
+                    return self._letter_page(request, letter, reason_form=reason_form, status=400)
+                move = services.letter_reject if action == "reject" else services.letter_void
+                move(
+                    letter_id=letter.pk, by=request.user, reason=reason_form.cleaned_data["reason"]
+                )
+            elif action == "verify":
+                services.letter_verify(letter_id=letter.pk, by=request.user)
+            else:
+                services.letter_hand_over(letter_id=letter.pk, by=request.user)
+        except services.TransitionError as exc:
+            messages.error(request, str(exc))
+        except PermissionDenied:
+            messages.error(request, _("Your role may not do this to a letter."))
+        else:
+            messages.success(request, _("Done."))
+        return HttpResponseRedirect(reverse("admin:layanan_letter_change", args=[letter.pk]))
+
+    def issue_view(self, request):
+        if not self._can_issue(request):
+            raise Http404
+        kelurahan = Kelurahan.objects.get(pk=user_kelurahan_id(request.user))
+        start = IssueStartForm(request.GET if "kind" in request.GET else None)
+        form = warnings = resident = None
+        if start.is_bound and start.is_valid():
+            kind = KINDS[start.cleaned_data["kind"]]
+            nik = start.cleaned_data["nik"]
+            resident = Resident.objects.for_kelurahan(kelurahan).filter(nik=nik).first()
+            initial = kind.form.initial_from_resident(resident) if resident else {"nik": nik}
+            form = kind.form(request.POST or None, initial=initial)
+            if request.method == "POST" and form.is_valid():
+                letter = services.letter_create(
+                    kelurahan=kelurahan, kind=kind.key, by=request.user, data=form.letter_data()
+                )
+                messages.success(request, _("The letter is ready for signing."))
+                return HttpResponseRedirect(
+                    reverse("admin:layanan_letter_change", args=[letter.pk])
+                )
+            warnings = nik_warnings(
+                parse_nik(nik),
+                birth_date=form.cleaned_data.get("birth_date") if form.is_bound else None,
+                sex=(form.cleaned_data.get("sex") or None) if form.is_bound else None,
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Issue a letter"),
+            "start": start,
+            "form": form,
+            "resident": resident,
+            "warnings": warnings,
+            "kelurahan": kelurahan,
+        }
+        return TemplateResponse(request, "admin/layanan/letter/issue.html", context)
+
+
+@admin.register(Resident)
+class ResidentAdmin(ScopedAdmin):
+    list_display = ("name", "nik", "rt", "rw", "occupation")
+    search_fields = ("name", "nik", "kk_number")
+    list_filter = ("sex",)
+
+
+@admin.register(LetterType)
+class LetterTypeAdmin(ScopedAdmin):
+    list_display = ("name", "kind", "classification", "online", "is_active")
+    fields = ("kelurahan", "kind", "name", "classification", "service", "online", "is_active")
+    readonly_fields = ("kind",)
+
+    def has_add_permission(self, request):
+        return False  # made from the kinds in code on first use
+
+    def changelist_view(self, request, extra_context=None):
+        kelurahan_id = user_kelurahan_id(request.user)
+        if kelurahan_id:
+            services.letter_types_ensure(kelurahan=Kelurahan.objects.get(pk=kelurahan_id))
+        return super().changelist_view(request, extra_context)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LetterSettings)
+class LetterSettingsAdmin(ScopedAdmin):
+    form = LetterSettingsForm
+    list_display = ("__str__", "paper", "number_format", "online_requests")
+
+    def has_add_permission(self, request):
+        return False  # created on first use
+
+    def changelist_view(self, request, extra_context=None):
+        kelurahan_id = user_kelurahan_id(request.user)
+        if kelurahan_id:
+            services.letter_settings_get(kelurahan=Kelurahan.objects.get(pk=kelurahan_id))
+        return super().changelist_view(request, extra_context)
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,23 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+def _perms(*actions: str, models: tuple[str, ...]) -> set[str]:
+    return {f"layanan.{action}_{model}" for model in models for action in actions}
+
+
+class LayananConfig(AppConfig):
+    name = "layanan"
+    verbose_name = _("Letter services")
+
+    # Letters are never deleted, by anyone: no delete permission is handed out.
+    role_permissions = {
+        "Diskominfo": _perms("view", models=("letter", "letterevent", "lettertype", "resident"))
+        | _perms("view", "change", models=("lettersettings",)),
+        "Operator": _perms("view", "add", "change", models=("letter", "resident"))
+        | _perms("view", models=("letterevent",))
+        | _perms("view", "change", models=("lettertype", "lettersettings"))
+        | {"layanan.delete_resident", "layanan.void_letter"},
+        "Penandatangan": _perms("view", models=("letter", "letterevent", "resident"))
+        | {"layanan.sign_letter", "layanan.void_letter"},
+    }

@@ -1,0 +1,267 @@
+"""Letters: types, the resident register, issued letters with their timeline, number counters.
+
+Every row belongs to one kelurahan and is read through `for_kelurahan` / `for_user`. Letters are
+archival: the database refuses to delete them (PROTECT from events, no delete in the admin), and
+a signed letter can only be voided.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from kelurahan.models import Kelurahan, KelurahanOwned, Service
+from kelurahan.tenancy import TenantQuerySet
+from layanan.storage import private_storage
+
+DEFAULT_NUMBER_FORMAT = "{classification}/{seq:03d}/{kelurahan_code}/{month_roman}/{year}"
+
+
+class LetterSettings(models.Model):
+    """Per-kelurahan letter settings, created on first use (provisioning never touches them)."""
+
+    class Paper(models.TextChoices):
+        A4 = "A4", _("A4 (210 × 297 mm)")
+        F4 = "F4", _("F4 (215 × 330 mm)")
+
+    kelurahan = models.OneToOneField(
+        Kelurahan,
+        on_delete=models.CASCADE,
+        related_name="letter_settings",
+        verbose_name=_("kelurahan"),
+    )
+    number_format = models.CharField(
+        _("number format"),
+        max_length=120,
+        default=DEFAULT_NUMBER_FORMAT,
+        help_text=_(
+            "Fields: {classification}, {seq:03d}, {kelurahan_code}, {month}, {month_roman}, {year}."
+        ),
+    )
+    paper = models.CharField(_("paper size"), max_length=2, choices=Paper.choices, default="A4")
+    online_requests = models.BooleanField(_("accept online requests"), default=True)
+    resident_pdf_download = models.BooleanField(
+        _("residents may download their signed PDF"), default=True
+    )
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("letter settings")
+        verbose_name_plural = _("letter settings")
+
+    def __str__(self):
+        return str(self.kelurahan)
+
+
+class LetterType(KelurahanOwned):
+    """A kind of letter a kelurahan issues; its form and print template live in code (`kind`)."""
+
+    kind = models.CharField(_("kind"), max_length=30)
+    name = models.CharField(_("name"), max_length=150)
+    classification = models.CharField(
+        _("classification code"),
+        max_length=30,
+        help_text=_("Archive classification (Permendagri 83/2022), e.g. 400.12.3.1."),
+    )
+    service = models.ForeignKey(
+        Service,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("catalog entry"),
+    )
+    online = models.BooleanField(_("can be requested online"), default=True)
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("letter type")
+        verbose_name_plural = _("letter types")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kelurahan", "kind"], name="letter_type_kind_unique_per_kelurahan"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Resident(KelurahanOwned):
+    """One row of the kelurahan's resident register; typing a NIK prefills a letter from it."""
+
+    class Sex(models.TextChoices):
+        MALE = "L", _("Male")
+        FEMALE = "P", _("Female")
+
+    nik = models.CharField(_("NIK"), max_length=16)
+    kk_number = models.CharField(_("KK number"), max_length=16, blank=True)
+    name = models.CharField(_("name"), max_length=150)
+    birth_place = models.CharField(_("place of birth"), max_length=100, blank=True)
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
+    religion = models.CharField(_("religion"), max_length=30, blank=True)
+    marital_status = models.CharField(_("marital status"), max_length=30, blank=True)
+    occupation = models.CharField(_("occupation"), max_length=100, blank=True)
+    citizenship = models.CharField(_("citizenship"), max_length=10, default="WNI")
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    rt = models.CharField(_("RT"), max_length=3, blank=True)
+    rw = models.CharField(_("RW"), max_length=3, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("resident")
+        verbose_name_plural = _("resident register")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kelurahan", "nik"],
+                name="resident_nik_unique_per_kelurahan",
+                violation_error_message=_("This NIK is already in the register."),
+            )
+        ]
+        indexes = [models.Index(fields=["kelurahan", "name"])]
+
+    def __str__(self):
+        return self.name
+
+
+class NumberCounter(KelurahanOwned):
+    """The last letter number used per kelurahan per year; locked while a letter is signed."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    last = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("number counter")
+        verbose_name_plural = _("number counters")
+        constraints = [
+            models.UniqueConstraint(fields=["kelurahan", "year"], name="counter_unique_per_year")
+        ]
+
+    def __str__(self):
+        return f"{self.kelurahan_id}/{self.year}: {self.last}"
+
+
+class Letter(KelurahanOwned):
+    """One letter from request to archive. Signed letters keep their number forever."""
+
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        VERIFIED = "verified", _("Verified")
+        SIGNED = "signed", _("Signed")
+        HANDED_OVER = "handed_over", _("Handed over")
+        REJECTED = "rejected", _("Rejected")
+        VOID = "void", _("Void")
+
+    class Capacity(models.TextChoices):
+        SELF = "", _("Signs as the head")
+        ON_BEHALF = "a.n.", _("On behalf of the head (a.n.)")
+        ACTING = "Plt.", _("Acting head (Plt.)")
+
+    letter_type = models.ForeignKey(
+        LetterType, on_delete=models.PROTECT, related_name="+", verbose_name=_("letter type")
+    )
+    state = models.CharField(
+        _("status"), max_length=12, choices=State.choices, default=State.SUBMITTED
+    )
+    nik = models.CharField(_("NIK"), max_length=16)
+    name = models.CharField(_("name"), max_length=150)
+    data = models.JSONField(_("letter details"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
+    sequence = models.PositiveIntegerField(_("sequence"), null=True, blank=True)
+    number = models.CharField(_("number"), max_length=120, blank=True)
+    verification_token = models.CharField(
+        _("verification token"), max_length=43, unique=True, null=True, blank=True
+    )
+    signed_at = models.DateTimeField(_("signed"), null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("signed by"),
+    )
+    signer_name = models.CharField(_("signer's name"), max_length=150, blank=True)
+    signer_position = models.CharField(_("signer's position"), max_length=150, blank=True)
+    signer_nip = models.CharField(_("signer's NIP"), max_length=18, blank=True)
+    signer_capacity = models.CharField(
+        _("signing capacity"), max_length=4, choices=Capacity.choices, blank=True
+    )
+    pdf = models.FileField(_("PDF"), storage=private_storage, upload_to="letters/%Y/", blank=True)
+    pdf_sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64, blank=True)
+    reason = models.TextField(_("reason for rejection or voiding"), blank=True)
+    voided_at = models.DateTimeField(_("voided"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("letter")
+        verbose_name_plural = _("letters")
+        permissions = [
+            ("sign_letter", _("Can sign letters")),
+            ("void_letter", _("Can void signed letters")),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kelurahan", "year", "sequence"], name="letter_number_unique_per_year"
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["submitted", "verified", "rejected"])
+                | (Q(sequence__isnull=False, year__isnull=False) & ~Q(number="") & ~Q(pdf="")),
+                name="signed_letter_has_number_and_pdf",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["kelurahan", "state", "-created_at"]),
+            models.Index(fields=["kelurahan", "nik"]),
+        ]
+
+    def __str__(self):
+        return self.number or f"{self.letter_type} — {self.name}"
+
+    def get_verification_url(self):
+        return reverse("layanan:verify", kwargs={"token": self.verification_token})
+
+
+class LetterEvent(KelurahanOwned):
+    """One move in a letter's timeline: who moved it from which state to which, and why."""
+
+    letter = models.ForeignKey(
+        Letter, on_delete=models.PROTECT, related_name="events", verbose_name=_("letter")
+    )
+    from_state = models.CharField(
+        _("from"), max_length=12, choices=Letter.State.choices, blank=True
+    )
+    to_state = models.CharField(_("to"), max_length=12, choices=Letter.State.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("letter event")
+        verbose_name_plural = _("letter events")
+        indexes = [models.Index(fields=["kelurahan", "letter", "at"])]
+
+    def __str__(self):
+        return f"{self.from_state} → {self.to_state}"

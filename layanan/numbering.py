@@ -1,0 +1,59 @@
+"""Letter numbers: the configurable format and the locked per-kelurahan, per-year counter."""
+
+from __future__ import annotations
+
+import datetime
+import string
+
+from django.utils.translation import gettext_lazy as _
+
+from layanan.models import NumberCounter
+
+ROMAN_MONTHS = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
+FIELDS = {"classification", "seq", "kelurahan_code", "month", "month_roman", "year"}
+
+
+class NumberFormatError(ValueError):
+    pass
+
+
+def check_format(number_format: str) -> None:
+    """Refuse a format that names unknown fields or lacks the sequence (numbers must differ)."""
+    try:
+        names = {name for _t, name, _f, _c in string.Formatter().parse(number_format) if name}
+    except ValueError as exc:
+        raise NumberFormatError(_("The number format has an unmatched brace.")) from exc
+    unknown = names - FIELDS
+    if unknown:
+        raise NumberFormatError(
+            _("Unknown field(s) in the number format: %(fields)s.")
+            % {"fields": ", ".join(sorted(unknown))}
+        )
+    if "seq" not in names:
+        raise NumberFormatError(_("The number format must contain {seq}."))
+
+
+def format_number(
+    number_format: str, *, classification: str, seq: int, kelurahan_code: str, on: datetime.date
+) -> str:
+    check_format(number_format)
+    return number_format.format(
+        classification=classification,
+        seq=seq,
+        kelurahan_code=kelurahan_code,
+        month=f"{on.month:02d}",
+        month_roman=ROMAN_MONTHS[on.month - 1],
+        year=on.year,
+    )
+
+
+def next_sequence(*, kelurahan_id: int, year: int) -> int:
+    """Take the next number of the year. Call inside the signing transaction: the counter row
+    stays locked (SELECT ... FOR UPDATE) until it commits, so concurrent signers queue here."""
+    NumberCounter.objects.bulk_create(
+        [NumberCounter(kelurahan_id=kelurahan_id, year=year)], ignore_conflicts=True
+    )
+    counter = NumberCounter.objects.select_for_update().get(kelurahan_id=kelurahan_id, year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return counter.last

@@ -1,0 +1,85 @@
+"""Letter PDFs: an HTML print template rendered by WeasyPrint, with a QR code that verifies it.
+
+Rendering never touches the network or the file system: everything the page needs is inline
+(CSS in the template, the QR code as SVG, the city logo as a data: URL), and the URL fetcher
+refuses anything else.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import re
+
+import segno
+import weasyprint
+from django.template.loader import render_to_string
+from PIL import ImageFile
+from django.utils import formats, translation
+
+from layanan.kinds import KINDS
+
+# Importing WeasyPrint switches Pillow, process-wide, to accept truncated images; that would let
+# damaged uploads through kelurahan.images. Letters embed no such images, so switch it back.
+ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
+PAGE_SIZES = {"A4": "210mm 297mm", "F4": "215mm 330mm"}
+
+
+class FetchRefused(ValueError):
+    pass
+
+
+def inline_only_fetcher(url: str, *args, **kwargs):
+    """WeasyPrint URL fetcher that serves data: URLs and refuses everything else."""
+    if url.startswith("data:"):
+        return weasyprint.default_url_fetcher(url, *args, **kwargs)
+    raise FetchRefused(f"letter PDFs load nothing from outside: {url[:80]}")
+
+
+def qr_svg(url: str) -> str:
+    return segno.make(url, error="m").svg_inline(scale=3, border=2)
+
+
+def logo_data_url(city) -> str:
+    logo = getattr(city, "logo", None)
+    if not logo:
+        return ""
+    with logo.open("rb") as handle:
+        return "data:image/jpeg;base64," + base64.b64encode(handle.read()).decode("ascii")
+
+
+def _as_date(value):
+    """Dates are stored in the letter's JSON as ISO strings; print them as dates."""
+    if isinstance(value, str) and ISO_DATE.match(value):
+        return datetime.date.fromisoformat(value)
+    return value
+
+
+def render_letter_html(letter, *, verify_url: str, paper: str) -> str:
+    kelurahan = letter.kelurahan
+    kind = KINDS[letter.letter_type.kind]
+    data = {key: _as_date(value) for key, value in letter.data.items()}
+    with translation.override("id"):
+        return render_to_string(
+            kind.template,
+            {
+                "letter": letter,
+                "kind": kind,
+                "data": data,
+                "kelurahan": kelurahan,
+                "kecamatan": kelurahan.kecamatan,
+                "city": kelurahan.kecamatan.city,
+                "logo": logo_data_url(kelurahan.kecamatan.city),
+                "signed_on": formats.date_format(letter.signed_at, "j F Y"),
+                "qr_svg": qr_svg(verify_url),
+                "verify_url": verify_url,
+                "page_size": PAGE_SIZES[paper],
+            },
+        )
+
+
+def render_letter_pdf(letter, *, verify_url: str, paper: str = "A4") -> bytes:
+    html = render_letter_html(letter, verify_url=verify_url, paper=paper)
+    return weasyprint.HTML(string=html, url_fetcher=inline_only_fetcher).write_pdf()

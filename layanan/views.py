@@ -1,0 +1,66 @@
+"""Public letter verification (anyone with the QR code) and staff PDF downloads."""
+
+import hashlib
+
+from django import forms
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import FileResponse, Http404
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+
+from layanan.models import Letter
+from layanan.selectors import letter_for_verification, mask_name
+
+MAX_CHECK_BYTES = 20 * 1024 * 1024
+
+
+class PdfCheckForm(forms.Form):
+    pdf = forms.FileField(
+        label=_("The PDF you received"),
+        help_text=_("We compare its fingerprint with the issued letter; the file is not kept."),
+    )
+
+    def clean_pdf(self):
+        upload = self.cleaned_data["pdf"]
+        if upload.size > MAX_CHECK_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than any letter we issue (20 MB); it is not this letter.")
+            )
+        digest = hashlib.sha256()
+        for chunk in upload.chunks():
+            digest.update(chunk)
+        return digest.hexdigest()
+
+
+@never_cache
+def verify(request, token):
+    letter = letter_for_verification(token)
+    form = PdfCheckForm(request.POST or None, request.FILES or None)
+    matches = None
+    if request.method == "POST" and form.is_valid():
+        matches = form.cleaned_data["pdf"] == letter.pdf_sha256
+    return render(
+        request,
+        "layanan/letter_verify.html",
+        {
+            "letter": letter,
+            "holder": mask_name(letter.name),
+            "form": form,
+            "matches": matches,
+        },
+        status=200,
+    )
+
+
+@staff_member_required
+def letter_pdf(request, pk):
+    """The stored PDF of a signed letter, for staff of its kelurahan only (404 for others)."""
+    letter = Letter.objects.for_user(request.user).filter(pk=pk).exclude(pdf="").first()
+    if letter is None or not request.user.has_perm("layanan.view_letter"):
+        raise Http404
+    return FileResponse(
+        letter.pdf.open("rb"),
+        content_type="application/pdf",
+        filename=f"{letter.number.replace('/', '-')}.pdf",
+    )
