@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from layanan.models import Letter, Resident
@@ -67,9 +70,13 @@ class LetterForm(forms.Form):
     )
 
     def letter_data(self) -> dict:
-        """The cleaned fields as JSON-safe letter details (dates as ISO strings)."""
+        """The cleaned fields as JSON-safe letter details (dates, times and decimals as text)."""
         return {
-            key: value.isoformat() if hasattr(value, "isoformat") else value
+            key: value.isoformat()
+            if hasattr(value, "isoformat")
+            else str(value)
+            if isinstance(value, Decimal)
+            else value
             for key, value in self.cleaned_data.items()
         }
 
@@ -128,3 +135,145 @@ class ReasonForm(forms.Form):
         max_length=1000,
         help_text=_("The resident sees this; say what to fix or bring."),
     )
+
+
+def person_fields(prefix: str, label, *, required: bool = True) -> dict[str, forms.Field]:
+    """NIK, name, age, occupation and address of a reporter, witness or parent."""
+
+    def text(what):
+        return format_lazy("{}: {}", label, what)
+
+    return {
+        f"{prefix}_nik": NIKField(label=text("NIK"), required=required),
+        f"{prefix}_name": forms.CharField(label=text(_("name")), max_length=150, required=required),
+        f"{prefix}_age": forms.IntegerField(
+            label=text(_("age")), min_value=0, max_value=130, required=required
+        ),
+        f"{prefix}_occupation": forms.CharField(
+            label=text(_("occupation")), max_length=100, required=required
+        ),
+        f"{prefix}_address": forms.CharField(
+            label=text(_("address")), max_length=255, required=required
+        ),
+    }
+
+
+WITNESSES = (
+    ("reporter", _("Reporter")),
+    ("witness1", _("Witness 1")),
+    ("witness2", _("Witness 2")),
+)
+
+
+class KematianForm(LetterForm):
+    """Surat keterangan kematian: the deceased (identity block), the death, reporter, witnesses."""
+
+    death_date = forms.DateField(
+        label=_("Date of death"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    death_time = forms.TimeField(
+        label=_("Time of death"), widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    death_place = forms.CharField(label=_("Place of death"), max_length=200)
+    cause = forms.CharField(label=_("Cause of death"), max_length=200)
+    certified_by = forms.CharField(
+        label=_("Certified by"),
+        max_length=200,
+        help_text=_("Who stated the death, e.g. a doctor of RSUD Dr. Moewardi."),
+    )
+    father_name = forms.CharField(label=_("Father's name"), max_length=150, required=False)
+    mother_name = forms.CharField(label=_("Mother's name"), max_length=150, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        born, died = cleaned.get("birth_date"), cleaned.get("death_date")
+        if born and died:
+            if died < born:
+                self.add_error("death_date", _("The date of death is before the date of birth."))
+            else:
+                before_birthday = (died.month, died.day) < (born.month, born.day)
+                cleaned["age"] = died.year - born.year - before_birthday
+        return cleaned
+
+
+for _prefix, _label in WITNESSES:
+    KematianForm.base_fields.update(person_fields(_prefix, _label))
+
+
+class KelahiranForm(forms.Form):
+    """Surat keterangan kelahiran, keyed by a parent's NIK; `name` is the baby's name."""
+
+    PLACE_KINDS = [(v, v) for v in ("Rumah Sakit", "Puskesmas", "Polindes", "Rumah", "Lainnya")]
+    ATTENDANTS = [(v, v) for v in ("Dokter", "Bidan/Perawat", "Dukun", "Lainnya")]
+
+    nik = NIKField(label=_("NIK of a parent"))
+    name = forms.CharField(label=_("Baby's name"), max_length=150)
+    sex = forms.ChoiceField(label=_("Sex"), choices=Resident.Sex.choices)
+    place_kind = forms.ChoiceField(label=_("Kind of birthplace"), choices=PLACE_KINDS)
+    birth_place = forms.CharField(label=_("Place of birth"), max_length=200)
+    birth_date = forms.DateField(
+        label=_("Date of birth"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    birth_time = forms.TimeField(
+        label=_("Time of birth"), widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    birth_kind = forms.ChoiceField(
+        label=_("Single or multiple birth"),
+        choices=[(v, v) for v in ("Tunggal", "Kembar 2", "Kembar 3", "Kembar 4 atau lebih")],
+    )
+    birth_order = forms.IntegerField(
+        label=_("Birth order (child number)"), min_value=1, max_value=30
+    )
+    attendant = forms.ChoiceField(label=_("Birth attended by"), choices=ATTENDANTS)
+    weight_kg = forms.DecimalField(
+        label=_("Weight (kg)"), min_value=0.3, max_value=9, decimal_places=2
+    )
+    length_cm = forms.DecimalField(
+        label=_("Length (cm)"), min_value=20, max_value=70, decimal_places=1
+    )
+    mother_nik = NIKField(label=_("Mother: NIK"))
+    mother_name = forms.CharField(label=_("Mother: name"), max_length=150)
+    mother_birth_date = forms.DateField(
+        label=_("Mother: date of birth"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    mother_occupation = forms.CharField(label=_("Mother: occupation"), max_length=100)
+    mother_address = forms.CharField(label=_("Mother: address"), max_length=255)
+    father_nik = NIKField(label=_("Father: NIK"), required=False)
+    father_name = forms.CharField(label=_("Father: name"), max_length=150, required=False)
+    father_birth_date = forms.DateField(
+        label=_("Father: date of birth"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        required=False,
+    )
+    father_occupation = forms.CharField(
+        label=_("Father: occupation"), max_length=100, required=False
+    )
+    father_address = forms.CharField(label=_("Father: address"), max_length=255, required=False)
+    purpose = forms.CharField(
+        label=_("Purpose (keperluan)"), max_length=300, initial="Pengurusan akta kelahiran"
+    )
+
+    letter_data = LetterForm.letter_data
+
+    def clean(self):
+        cleaned = super().clean()
+        nik = cleaned.get("nik")
+        if nik and nik not in (cleaned.get("mother_nik"), cleaned.get("father_nik")):
+            self.add_error("nik", _("The NIK must be the mother's or the father's NIK below."))
+        return cleaned
+
+    @classmethod
+    def initial_from_resident(cls, resident: Resident) -> dict:
+        parent = "mother" if resident.sex == Resident.Sex.FEMALE else "father"
+        return {
+            "nik": resident.nik,
+            f"{parent}_nik": resident.nik,
+            f"{parent}_name": resident.name,
+            f"{parent}_birth_date": resident.birth_date,
+            f"{parent}_occupation": resident.occupation,
+            f"{parent}_address": resident.address,
+        }
+
+
+for _prefix, _label in WITNESSES:
+    KelahiranForm.base_fields.update(person_fields(_prefix, _label))

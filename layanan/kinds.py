@@ -18,7 +18,7 @@ class LetterKind:
     title: str  # the printed title
     classification: str  # default archive classification, editable per kelurahan
     catalog_slug: str  # the kelurahan.Service this letter answers to
-    form: type[forms.LetterForm]
+    form: type[forms.LetterForm] | type[forms.KelahiranForm]
 
     @property
     def template(self) -> str:
@@ -51,6 +51,22 @@ KINDS: dict[str, LetterKind] = {
             "400.9.3.3",
             "keterangan-tidak-mampu",
             forms.SktmForm,
+        ),
+        LetterKind(
+            "kematian",
+            "Surat Keterangan Kematian",
+            "SURAT KETERANGAN KEMATIAN",
+            "400.12.3.2",
+            "keterangan-kematian",
+            forms.KematianForm,
+        ),
+        LetterKind(
+            "kelahiran",
+            "Surat Keterangan Kelahiran",
+            "SURAT KETERANGAN KELAHIRAN",
+            "400.12.3.1",
+            "keterangan-kelahiran",
+            forms.KelahiranForm,
         ),
         LetterKind(
             "usaha",
