@@ -17,7 +17,7 @@ from kelurahan.admin import ScopedAdmin
 from kelurahan.models import Kelurahan, Official
 from kelurahan.tenancy import user_kelurahan_id
 from layanan import services
-from layanan.forms import NIKField, ReasonForm, SignForm
+from layanan.forms import LetterForm, NIKField, ReasonForm, SignForm
 from layanan.kinds import KINDS
 from layanan.models import Letter, LetterEvent, LetterSettings, LetterType, Resident
 from layanan.nik import nik_warnings, parse_nik
@@ -184,10 +184,13 @@ class LetterAdmin(ScopedAdmin):
                 return HttpResponseRedirect(
                     reverse("admin:layanan_letter_change", args=[letter.pk])
                 )
+            # Birth date and sex on the form are the NIK holder's only in the identity block
+            # (a birth letter's NIK is a parent's, its birth date the baby's).
+            about_holder = form.is_bound and issubclass(kind.form, LetterForm)
             warnings = nik_warnings(
                 parse_nik(nik),
-                birth_date=form.cleaned_data.get("birth_date") if form.is_bound else None,
-                sex=(form.cleaned_data.get("sex") or None) if form.is_bound else None,
+                birth_date=form.cleaned_data.get("birth_date") if about_holder else None,
+                sex=(form.cleaned_data.get("sex") or None) if about_holder else None,
             )
         context = {
             **self.admin_site.each_context(request),

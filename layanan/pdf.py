@@ -14,8 +14,8 @@ import re
 import segno
 import weasyprint
 from django.template.loader import render_to_string
-from PIL import ImageFile
 from django.utils import formats, translation
+from PIL import ImageFile
 
 from layanan.kinds import KINDS
 
