@@ -181,6 +181,14 @@ class LetterAdmin(ScopedAdmin):
                     kelurahan=kelurahan, kind=kind.key, by=request.user, data=form.letter_data()
                 )
                 messages.success(request, _("The letter is ready for signing."))
+                # Warnings never block a letter, so a valid form is saved at once: show them on
+                # the letter's page, where the operator can still reject it before signing.
+                for warning in nik_warnings(
+                    parse_nik(letter.nik),
+                    birth_date=form.cleaned_data["birth_date"],
+                    sex=form.cleaned_data["sex"] or None,
+                ):
+                    messages.warning(request, warning)
                 return HttpResponseRedirect(
                     reverse("admin:layanan_letter_change", args=[letter.pk])
                 )

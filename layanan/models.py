@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kelurahan.models import Kelurahan, KelurahanOwned, Service
 from kelurahan.tenancy import TenantQuerySet
-from layanan.storage import private_storage
+from layanan.storage import get_private_storage
 
 DEFAULT_NUMBER_FORMAT = "{classification}/{seq:03d}/{kelurahan_code}/{month_roman}/{year}"
 
@@ -161,6 +161,10 @@ class Letter(KelurahanOwned):
         ON_BEHALF = "a.n.", _("On behalf of the head (a.n.)")
         ACTING = "Plt.", _("Acting head (Plt.)")
 
+    # Archival: a kelurahan with letters can never be deleted, even from code.
+    kelurahan = models.ForeignKey(
+        Kelurahan, on_delete=models.PROTECT, related_name="+", verbose_name=_("kelurahan")
+    )
     letter_type = models.ForeignKey(
         LetterType, on_delete=models.PROTECT, related_name="+", verbose_name=_("letter type")
     )
@@ -201,7 +205,9 @@ class Letter(KelurahanOwned):
     signer_capacity = models.CharField(
         _("signing capacity"), max_length=4, choices=Capacity.choices, blank=True
     )
-    pdf = models.FileField(_("PDF"), storage=private_storage, upload_to="letters/%Y/", blank=True)
+    pdf = models.FileField(
+        _("PDF"), storage=get_private_storage, upload_to="letters/%Y/", blank=True
+    )
     pdf_sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64, blank=True)
     reason = models.TextField(_("reason for rejection or voiding"), blank=True)
     voided_at = models.DateTimeField(_("voided"), null=True, blank=True)

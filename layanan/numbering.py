@@ -10,11 +10,27 @@ from django.utils.translation import gettext_lazy as _
 from layanan.models import NumberCounter
 
 ROMAN_MONTHS = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
+# Letter.number holds 120 characters; leave room for long classification codes.
+MAX_NUMBER_LENGTH = 80
 FIELDS = {"classification", "seq", "kelurahan_code", "month", "month_roman", "year"}
 
 
 class NumberFormatError(ValueError):
     pass
+
+
+_SAMPLE = datetime.date(2000, 1, 1)
+
+
+def _fields(*, classification: str, seq: int, kelurahan_code: str, on: datetime.date) -> dict:
+    return {
+        "classification": classification,
+        "seq": seq,
+        "kelurahan_code": kelurahan_code,
+        "month": f"{on.month:02d}",
+        "month_roman": ROMAN_MONTHS[on.month - 1],
+        "year": on.year,
+    }
 
 
 def check_format(number_format: str) -> None:
@@ -31,6 +47,21 @@ def check_format(number_format: str) -> None:
         )
     if "seq" not in names:
         raise NumberFormatError(_("The number format must contain {seq}."))
+    try:  # a positional "{}" or a spec a field cannot take, e.g. {month_roman:02d}
+        sample = number_format.format(
+            **_fields(
+                classification="400.12.3.1", seq=9999, kelurahan_code="33.72.01.1001", on=_SAMPLE
+            )
+        )
+    except (IndexError, KeyError, ValueError) as exc:
+        raise NumberFormatError(
+            _("The number format cannot be filled in (%(error)s).") % {"error": exc}
+        ) from exc
+    if len(sample) > MAX_NUMBER_LENGTH:
+        raise NumberFormatError(
+            _("Numbers in this format would be longer than %(max)d characters; shorten it.")
+            % {"max": MAX_NUMBER_LENGTH}
+        )
 
 
 def format_number(
@@ -38,12 +69,7 @@ def format_number(
 ) -> str:
     check_format(number_format)
     return number_format.format(
-        classification=classification,
-        seq=seq,
-        kelurahan_code=kelurahan_code,
-        month=f"{on.month:02d}",
-        month_roman=ROMAN_MONTHS[on.month - 1],
-        year=on.year,
+        **_fields(classification=classification, seq=seq, kelurahan_code=kelurahan_code, on=on)
     )
 
 

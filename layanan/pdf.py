@@ -14,7 +14,7 @@ import re
 import segno
 import weasyprint
 from django.template.loader import render_to_string
-from django.utils import formats, translation
+from django.utils import formats, timezone, translation
 from PIL import ImageFile
 
 from layanan.kinds import KINDS
@@ -72,7 +72,8 @@ def render_letter_html(letter, *, verify_url: str, paper: str) -> str:
                 "kecamatan": kelurahan.kecamatan,
                 "city": kelurahan.kecamatan.city,
                 "logo": logo_data_url(kelurahan.kecamatan.city),
-                "signed_on": formats.date_format(letter.signed_at, "j F Y"),
+                # The local date (settings.TIME_ZONE), as in the number; signed_at is UTC.
+                "signed_on": formats.date_format(timezone.localtime(letter.signed_at), "j F Y"),
                 "qr_svg": qr_svg(verify_url),
                 "verify_url": verify_url,
                 "page_size": PAGE_SIZES[paper],

@@ -16,6 +16,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kelurahan.models import Kelurahan, Service
 from kelurahan.tenancy import user_can_access
@@ -147,11 +148,11 @@ def _move(letter_id: int, action: str, *, by, note: str = "", **changes) -> Lett
 
 
 ACTION_LABELS = {
-    "verify": "diverifikasi",
-    "reject": "ditolak",
-    "sign": "ditandatangani",
-    "hand_over": "diserahkan",
-    "void": "dibatalkan",
+    "verify": gettext_lazy("verified"),
+    "reject": gettext_lazy("rejected"),
+    "sign": gettext_lazy("signed"),
+    "hand_over": gettext_lazy("handed over"),
+    "void": gettext_lazy("voided"),
 }
 
 
