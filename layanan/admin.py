@@ -19,7 +19,14 @@ from kelurahan.tenancy import user_kelurahan_id
 from layanan import services
 from layanan.forms import LetterForm, NIKField, ReasonForm, SignForm
 from layanan.kinds import KINDS
-from layanan.models import Letter, LetterEvent, LetterSettings, LetterType, Resident
+from layanan.models import (
+    AccessLog,
+    Letter,
+    LetterEvent,
+    LetterSettings,
+    LetterType,
+    Resident,
+)
 from layanan.nik import nik_warnings, parse_nik
 from layanan.numbering import NumberFormatError, check_format
 
@@ -84,6 +91,12 @@ class LetterAdmin(ScopedAdmin):
         letter = self.get_object(request, object_id)
         if letter is None or not self.has_view_permission(request, letter):
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        services.access_log_record(
+            by=request.user,
+            kelurahan_id=letter.kelurahan_id,
+            action=AccessLog.Action.VIEW,
+            subject=str(letter),
+        )
         return self._letter_page(request, letter)
 
     def _letter_page(self, request, letter, *, sign_form=None, reason_form=None, status=200):
@@ -252,6 +265,26 @@ class LetterSettingsAdmin(ScopedAdmin):
         if kelurahan_id:
             services.letter_settings_get(kelurahan=Kelurahan.objects.get(pk=kelurahan_id))
         return super().changelist_view(request, extra_context)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(ScopedAdmin):
+    """Read-only: who saw which letter or resident record, and when."""
+
+    list_display = ("at", "user", "action", "subject")
+    list_filter = ("action",)
+    search_fields = ("subject", "user__username")
+    list_select_related = ("kelurahan", "user")
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
     def has_delete_permission(self, request, obj=None):
         return False

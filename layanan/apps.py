@@ -12,12 +12,14 @@ class LayananConfig(AppConfig):
 
     # Letters are never deleted, by anyone: no delete permission is handed out.
     role_permissions = {
-        "Diskominfo": _perms("view", models=("letter", "letterevent", "lettertype", "resident"))
+        "Diskominfo": _perms(
+            "view", models=("letter", "letterevent", "lettertype", "resident", "accesslog")
+        )
         | _perms("view", "change", models=("lettersettings",)),
         "Operator": _perms("view", "add", "change", models=("letter", "resident"))
         | _perms("view", models=("letterevent",))
         | _perms("view", "change", models=("lettertype", "lettersettings"))
-        | {"layanan.delete_resident", "layanan.void_letter"},
+        | {"layanan.delete_resident", "layanan.void_letter", "layanan.view_accesslog"},
         "Penandatangan": _perms("view", models=("letter", "letterevent", "resident"))
-        | {"layanan.sign_letter", "layanan.void_letter"},
+        | {"layanan.sign_letter", "layanan.void_letter", "layanan.view_accesslog"},
     }

@@ -271,3 +271,29 @@ class LetterEvent(KelurahanOwned):
 
     def __str__(self):
         return f"{self.from_state} → {self.to_state}"
+
+
+class AccessLog(KelurahanOwned):
+    """Who looked at personal data: every staff view of a letter or resident record, and every
+    PDF download or export, for the kelurahan and Diskominfo to audit."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("Viewed")
+        DOWNLOAD = "download", _("Downloaded the PDF")
+        EXPORT = "export", _("Exported")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("user")
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    subject = models.CharField(_("what"), max_length=200)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+        indexes = [models.Index(fields=["kelurahan", "-at"])]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {self.subject}"

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from kelurahan.models import Kelurahan, Service
 from kelurahan.tenancy import user_can_access
 from layanan.kinds import KINDS
-from layanan.models import Letter, LetterEvent, LetterSettings, LetterType
+from layanan.models import AccessLog, Letter, LetterEvent, LetterSettings, LetterType
 from layanan.numbering import format_number, next_sequence
 from layanan.pdf import render_letter_pdf
 
@@ -225,3 +225,10 @@ def letter_sign(
     except Exception:
         letter.pdf.storage.delete(letter.pdf.name)
         raise
+
+
+def access_log_record(*, by, kelurahan_id: int, action: str, subject: str) -> None:
+    """Record that a staff user saw or took personal data (never blocks the view)."""
+    AccessLog.objects.create(
+        kelurahan_id=kelurahan_id, user=by, action=action, subject=subject[:200]
+    )

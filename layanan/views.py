@@ -9,8 +9,9 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
-from layanan.models import Letter
+from layanan.models import AccessLog, Letter
 from layanan.selectors import letter_for_verification, mask_name
+from layanan.services import access_log_record
 
 MAX_CHECK_BYTES = 20 * 1024 * 1024
 
@@ -59,6 +60,12 @@ def letter_pdf(request, pk):
     letter = Letter.objects.for_user(request.user).filter(pk=pk).exclude(pdf="").first()
     if letter is None or not request.user.has_perm("layanan.view_letter"):
         raise Http404
+    access_log_record(
+        by=request.user,
+        kelurahan_id=letter.kelurahan_id,
+        action=AccessLog.Action.DOWNLOAD,
+        subject=f"{letter.number} ({letter.name})",
+    )
     return FileResponse(
         letter.pdf.open("rb"),
         content_type="application/pdf",

@@ -1,0 +1,460 @@
+"""Spreadsheet import and export: the resident register (CSV/XLSX in and out) and the outgoing-letter
+register (buku agenda surat keluar, out only).
+
+Columns carry the Indonesian headers operators' own spreadsheets use. An import belongs to one
+kelurahan, given by the admin from the operator's membership: every row is stamped with it, a
+"kelurahan" column in the file is ignored, and an existing resident is found by NIK only inside
+that kelurahan. Rows are checked one by one so the preview lists every bad row with its reason;
+nothing reaches the model's `full_clean` (too slow for 100,000 rows), so every limit the database
+enforces (lengths, digits) is checked here.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+from django.core.exceptions import ValidationError
+from django.utils.encoding import force_str
+from django.utils.translation import gettext as _
+from import_export import fields, resources, widgets
+from import_export.formats import base_formats
+from import_export.instance_loaders import BaseInstanceLoader
+from import_export.results import RowResult
+
+from layanan.models import Letter, Resident
+from layanan.nik import DIGITS, NIKError, mask_nik, parse_nik
+
+# Rows of the preview that show their values; the rest are counted (a 100,000-row preview page
+# would be tens of megabytes of HTML).
+PREVIEW_ROWS = 100
+
+DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%Y-%m-%d")
+SEX_WORDS = {
+    "l": Resident.Sex.MALE,
+    "lk": Resident.Sex.MALE,
+    "laki-laki": Resident.Sex.MALE,
+    "laki laki": Resident.Sex.MALE,
+    "lakilaki": Resident.Sex.MALE,
+    "p": Resident.Sex.FEMALE,
+    "pr": Resident.Sex.FEMALE,
+    "perempuan": Resident.Sex.FEMALE,
+}
+
+
+def _text(value) -> str:
+    """A cell as text. XLSX gives numbers for digit-only cells (NIK, RT), so 3.0 reads as "3"."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _digits_only(value) -> str:
+    return "".join(_text(value).split()).translate(str.maketrans("", "", ".-/'"))
+
+
+class TextWidget(widgets.Widget):
+    """Free text with the model's length limit (PostgreSQL would refuse a longer value)."""
+
+    def __init__(self, *, label: str, max_length: int, required: bool = False, default: str = ""):
+        super().__init__()
+        self.label, self.max_length, self.required, self.default = (
+            label,
+            max_length,
+            required,
+            default,
+        )
+
+    def clean(self, value, row=None, **kwargs):
+        text = " ".join(_text(value).split())
+        if not text:
+            if self.required:
+                raise ValueError(_("%(column)s is empty; fill it in.") % {"column": self.label})
+            return self.default
+        if len(text) > self.max_length:
+            raise ValueError(
+                _("%(column)s may be at most %(max)d characters; this one has %(count)d.")
+                % {"column": self.label, "max": self.max_length, "count": len(text)}
+            )
+        return text
+
+    def render(self, value, obj=None, **kwargs):
+        return value or ""
+
+
+class NIKWidget(widgets.Widget):
+    """A NIK checked with parse_nik; its message (what is wrong, how to fix it) is the row error."""
+
+    def clean(self, value, row=None, **kwargs):
+        raw = _text(value)
+        if not raw:
+            raise ValueError(_("NIK is empty; every resident needs a 16-digit NIK."))
+        try:
+            return parse_nik(raw).value
+        except NIKError as exc:
+            raise ValueError(force_str(exc.message)) from None
+
+    def render(self, value, obj=None, **kwargs):
+        return value or ""
+
+
+class KKWidget(widgets.Widget):
+    """The family card (KK) number: empty, or 16 digits."""
+
+    def clean(self, value, row=None, **kwargs):
+        digits = _digits_only(value)
+        if not digits:
+            return ""
+        if not set(digits) <= DIGITS or len(digits) != 16:
+            raise ValueError(
+                _("No KK must be 16 digits 0–9; the file has %(value)s.") % {"value": _text(value)}
+            )
+        return digits
+
+    def render(self, value, obj=None, **kwargs):
+        return value or ""
+
+
+class IndonesianDateWidget(widgets.Widget):
+    """DD-MM-YYYY, DD/MM/YYYY or YYYY-MM-DD text, or a real date cell from XLSX."""
+
+    def clean(self, value, row=None, **kwargs):
+        if isinstance(value, datetime.datetime):
+            return value.date()
+        if isinstance(value, datetime.date):
+            return value
+        text = _text(value)
+        if not text:
+            return None
+        for date_format in DATE_FORMATS:
+            try:
+                born = datetime.datetime.strptime(text, date_format).date()  # noqa: DTZ007
+            except ValueError:
+                continue
+            if born > datetime.date.today():  # noqa: DTZ011
+                raise ValueError(
+                    _("Tanggal Lahir %(value)s is in the future; check the year.") % {"value": text}
+                )
+            return born
+        raise ValueError(
+            _(
+                "Tanggal Lahir %(value)s is not a date; write it as DD-MM-YYYY "
+                "(for example 17-08-1990)."
+            )
+            % {"value": text}
+        )
+
+    def render(self, value, obj=None, **kwargs):
+        if kwargs.get("force_native_type"):
+            return value  # XLSX: a real date cell
+        return value.strftime("%d-%m-%Y") if value else ""
+
+
+class SexWidget(widgets.Widget):
+    def clean(self, value, row=None, **kwargs):
+        text = _text(value).lower()
+        if not text:
+            return ""
+        try:
+            return SEX_WORDS[text]
+        except KeyError:
+            raise ValueError(
+                _("Jenis Kelamin %(value)s is not understood; write L or P.")
+                % {"value": _text(value)}
+            ) from None
+
+    def render(self, value, obj=None, **kwargs):
+        return value or ""
+
+
+class RTRWWidget(widgets.Widget):
+    """RT or RW: a number 1–999, stored without leading zeros ("003" is RT 3)."""
+
+    def __init__(self, *, label: str):
+        super().__init__()
+        self.label = label
+
+    def clean(self, value, row=None, **kwargs):
+        text = _text(value)
+        if not text:
+            return ""
+        if not (set(text) <= DIGITS and len(text) <= 3 and int(text) > 0):
+            raise ValueError(
+                _("%(column)s must be a number from 1 to 999; the file has %(value)s.")
+                % {"column": self.label, "value": text}
+            )
+        return str(int(text))
+
+    def render(self, value, obj=None, **kwargs):
+        return value or ""
+
+
+class CitizenshipWidget(widgets.Widget):
+    def clean(self, value, row=None, **kwargs):
+        text = _text(value).upper()
+        if not text:
+            return "WNI"
+        if text not in ("WNI", "WNA"):
+            raise ValueError(
+                _("Kewarganegaraan must be WNI or WNA; the file has %(value)s.")
+                % {"value": _text(value)}
+            )
+        return text
+
+    def render(self, value, obj=None, **kwargs):
+        return value or ""
+
+
+class SemicolonAwareCSV(base_formats.CSV):
+    """CSV as Excel writes it on Indonesian Windows too: separated by ";" instead of ","."""
+
+    def create_dataset(self, in_stream, **kwargs):
+        if isinstance(in_stream, bytes):
+            in_stream = in_stream.decode(self.encoding or "utf-8-sig")
+        header = in_stream.split("\n", 1)[0]
+        if header.count(";") > header.count(","):
+            kwargs["delimiter"] = ";"
+        return super().create_dataset(in_stream, **kwargs)
+
+
+class KelurahanNIKLoader(BaseInstanceLoader):
+    """Finds existing residents by NIK in the importing kelurahan only, in a few queries.
+
+    Loads just the residents whose NIK appears in the file, in chunks (SQLite limits the number
+    of query parameters), instead of one query per row.
+    """
+
+    CHUNK = 2000
+
+    def __init__(self, resource, dataset=None):
+        super().__init__(resource, dataset)
+        self.residents = {}
+        column = resource.fields["nik"].column_name
+        if dataset is None or column not in (dataset.headers or []):
+            return
+        niks = sorted({_digits_only(value) for value in dataset[column]} - {""})
+        queryset = resource.get_queryset()
+        for start in range(0, len(niks), self.CHUNK):
+            for resident in queryset.filter(nik__in=niks[start : start + self.CHUNK]):
+                self.residents[resident.nik] = resident
+
+    def get_instance(self, row):
+        return self.residents.get(_digits_only(row.get(self.resource.fields["nik"].column_name)))
+
+
+def _field(attribute: str, column: str, widget: widgets.Widget) -> fields.Field:
+    return fields.Field(attribute=attribute, column_name=column, widget=widget)
+
+
+# Operators' spreadsheets spell headers in many ways; these map, after lowercasing and dropping
+# everything but letters and digits, to our column names.
+HEADER_ALIASES = {
+    "nokk": "No KK",
+    "nomorkk": "No KK",
+    "kk": "No KK",
+    "nama": "Nama",
+    "namalengkap": "Nama",
+    "tempatlahir": "Tempat Lahir",
+    "tanggallahir": "Tanggal Lahir",
+    "tgllahir": "Tanggal Lahir",
+    "jeniskelamin": "Jenis Kelamin (L/P)",
+    "jeniskelaminlp": "Jenis Kelamin (L/P)",
+    "jk": "Jenis Kelamin (L/P)",
+    "lp": "Jenis Kelamin (L/P)",
+    "agama": "Agama",
+    "statusperkawinan": "Status Perkawinan",
+    "statuskawin": "Status Perkawinan",
+    "pekerjaan": "Pekerjaan",
+    "kewarganegaraan": "Kewarganegaraan",
+    "alamat": "Alamat",
+    "rt": "RT",
+    "rw": "RW",
+    "nik": "NIK",
+}
+
+
+def _header_key(header) -> str:
+    return re.sub(r"[^0-9a-z]", "", _text(header).lower())
+
+
+class ResidentResource(resources.ModelResource):
+    """The resident register of one kelurahan, with the columns of operators' spreadsheets.
+
+    `kelurahan` is required to import (rows are stamped with it, existing residents are looked up
+    in it); exporting takes whatever queryset the admin gives (already scoped to the user).
+    """
+
+    nik = _field("nik", "NIK", NIKWidget())
+    kk_number = _field("kk_number", "No KK", KKWidget())
+    name = _field("name", "Nama", TextWidget(label="Nama", max_length=150, required=True))
+    birth_place = _field("birth_place", "Tempat Lahir", TextWidget(label="Tempat Lahir", max_length=100))
+    birth_date = _field("birth_date", "Tanggal Lahir", IndonesianDateWidget())
+    sex = _field("sex", "Jenis Kelamin (L/P)", SexWidget())
+    religion = _field("religion", "Agama", TextWidget(label="Agama", max_length=30))
+    marital_status = _field(
+        "marital_status", "Status Perkawinan", TextWidget(label="Status Perkawinan", max_length=30)
+    )
+    occupation = _field("occupation", "Pekerjaan", TextWidget(label="Pekerjaan", max_length=100))
+    citizenship = _field("citizenship", "Kewarganegaraan", CitizenshipWidget())
+    address = _field("address", "Alamat", TextWidget(label="Alamat", max_length=255))
+    rt = _field("rt", "RT", RTRWWidget(label="RT"))
+    rw = _field("rw", "RW", RTRWWidget(label="RW"))
+
+    class Meta:
+        model = Resident
+        fields = (
+            "nik",
+            "kk_number",
+            "name",
+            "birth_place",
+            "birth_date",
+            "sex",
+            "religion",
+            "marital_status",
+            "occupation",
+            "citizenship",
+            "address",
+            "rt",
+            "rw",
+        )
+        import_id_fields = ("nik",)
+        instance_loader_class = KelurahanNIKLoader
+        # One INSERT/UPDATE per 1,000 rows instead of one per row, and no deep copy or HTML diff
+        # per row: what makes 100,000 rows take seconds, not many minutes.
+        use_bulk = True
+        batch_size = 1000
+        skip_diff = True
+        # Instances are not kept in each row's result (memory); the admin logs one summary entry.
+        store_instance = False
+        report_skipped = False
+
+    def __init__(self, kelurahan=None, **kwargs):
+        super().__init__(**kwargs)
+        self.kelurahan = kelurahan
+        self._seen = {}  # NIK -> the first row of the file that has it
+
+    def get_queryset(self):
+        if self.kelurahan is None:
+            return Resident.objects.none()
+        return Resident.objects.for_kelurahan(self.kelurahan)
+
+    def before_import(self, dataset, **kwargs):
+        if self.kelurahan is None:
+            raise ValueError(_("Residents can only be imported into a kelurahan."))
+        self._seen = {}
+        # Known headers in any spelling become ours; others (a "kelurahan" column, say) are
+        # left as they are and ignored, because no field reads them.
+        dataset.headers = [
+            HEADER_ALIASES.get(_header_key(header), header) for header in dataset.headers or []
+        ]
+
+    def import_row(self, row, instance_loader, **kwargs):
+        # The admin asks to keep every instance for its log; that is 100,000 objects in memory.
+        kwargs.pop("retain_instance_in_row_result", None)
+        if all(_text(value) == "" for value in row.values()):
+            blank = self.get_row_result_class()()
+            blank.import_type = RowResult.IMPORT_TYPE_SKIP  # a blank line, not a resident
+            return blank
+        row_result = super().import_row(row, instance_loader, **kwargs)
+        if kwargs["row_number"] <= PREVIEW_ROWS and not row_result.validation_error:
+            row_result.diff = [_text(row.get(column)) for column in self.get_diff_headers()]
+        return row_result
+
+    def import_instance(self, instance, row, **kwargs):
+        """Field errors keyed by the file's column name (what the operator sees), plus a NIK that
+        appears twice in the file (both rows would be the same resident)."""
+        errors = {}
+        for field in self.get_import_fields():
+            try:
+                self.import_field(field, instance, row, **kwargs)
+            except ValueError as exc:
+                errors[field.column_name] = ValidationError(force_str(exc), code="invalid")
+        if "NIK" not in errors:
+            row_number = kwargs.get("row_number")
+            first = self._seen.setdefault(instance.nik, row_number)
+            if first != row_number:
+                errors["NIK"] = ValidationError(
+                    _("This NIK is also in row %(row)d of the file; keep only one of the two.")
+                    % {"row": first},
+                    code="duplicate",
+                )
+        if errors:
+            raise ValidationError(errors)
+
+    def before_save_instance(self, instance, row, **kwargs):
+        instance.kelurahan = self.kelurahan  # never from the file
+
+
+class LetterRegisterResource(resources.ModelResource):
+    """Buku agenda surat keluar: numbered letters (signed, handed over or void), oldest first.
+
+    The file leaves the system, so the NIK is masked.
+    """
+
+    row = fields.Field(column_name="No")
+    number = fields.Field(attribute="number", column_name="Nomor Surat")
+    date = fields.Field(column_name="Tanggal")
+    letter_type = fields.Field(attribute="letter_type__name", column_name="Jenis Surat")
+    name = fields.Field(attribute="name", column_name="Nama")
+    nik = fields.Field(column_name="NIK")
+    purpose = fields.Field(column_name="Keperluan")
+    signer = fields.Field(column_name="Penanda Tangan")
+    state = fields.Field(column_name="Status")
+
+    STATES = (Letter.State.SIGNED, Letter.State.HANDED_OVER, Letter.State.VOID)
+
+    class Meta:
+        model = Letter
+        fields = (
+            "row",
+            "number",
+            "date",
+            "letter_type",
+            "name",
+            "nik",
+            "purpose",
+            "signer",
+            "state",
+        )
+        export_order = fields
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._count = 0
+
+    @classmethod
+    def register_queryset(cls, queryset):
+        """The register's letters from an already scoped queryset, in number order."""
+        return (
+            queryset.filter(state__in=cls.STATES)
+            .select_related("letter_type")
+            .order_by("kelurahan_id", "signed_at", "year", "sequence")
+        )
+
+    def dehydrate_row(self, letter):
+        self._count += 1
+        return self._count
+
+    def dehydrate_date(self, letter):
+        return letter.signed_at.astimezone(datetime.UTC).date() if False else _local_date(letter)
+
+    def dehydrate_nik(self, letter):
+        return mask_nik(letter.nik)
+
+    def dehydrate_purpose(self, letter):
+        return (letter.data or {}).get("purpose", "")
+
+    def dehydrate_signer(self, letter):
+        prefix = f"{letter.signer_capacity} " if letter.signer_capacity else ""
+        return f"{prefix}{letter.signer_position} — {letter.signer_name}".strip(" —")
+
+    def dehydrate_state(self, letter):
+        return force_str(letter.get_state_display())
+
+
+def _local_date(letter) -> str:
+    from django.utils import timezone
+
+    return timezone.localtime(letter.signed_at).strftime("%d-%m-%Y") if letter.signed_at else ""
