@@ -8,12 +8,14 @@ from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
+from django_ratelimit.decorators import ratelimit
 
 from layanan.models import AccessLog, Letter
 from layanan.selectors import letter_for_verification, mask_name
 from layanan.services import access_log_record
 
 MAX_CHECK_BYTES = 20 * 1024 * 1024
+TOO_LARGE = _("The file is larger than any letter we issue (20 MB); it is not this letter.")
 
 
 class PdfCheckForm(forms.Form):
@@ -25,9 +27,7 @@ class PdfCheckForm(forms.Form):
     def clean_pdf(self):
         upload = self.cleaned_data["pdf"]
         if upload.size > MAX_CHECK_BYTES:
-            raise forms.ValidationError(
-                _("The file is larger than any letter we issue (20 MB); it is not this letter.")
-            )
+            raise forms.ValidationError(TOO_LARGE)
         digest = hashlib.sha256()
         for chunk in upload.chunks():
             digest.update(chunk)
@@ -35,12 +35,30 @@ class PdfCheckForm(forms.Form):
 
 
 @never_cache
+@ratelimit(key="ip", rate="30/10m", method="POST", block=True)
 def verify(request, token):
     letter = letter_for_verification(token)
+    if _declared_size(request) > MAX_CHECK_BYTES + 64 * 1024:
+        # Refuse before Django reads the body: no letter is anywhere near this size.
+        form = PdfCheckForm(data={}, files={})
+        form.full_clean()
+        form.errors["pdf"] = form.error_class([TOO_LARGE])
+        return _verify_page(request, letter, form, None, status=413)
     form = PdfCheckForm(request.POST or None, request.FILES or None)
     matches = None
     if request.method == "POST" and form.is_valid():
         matches = form.cleaned_data["pdf"] == letter.pdf_sha256
+    return _verify_page(request, letter, form, matches)
+
+
+def _declared_size(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+def _verify_page(request, letter, form, matches, status=200):
     return render(
         request,
         "layanan/letter_verify.html",
@@ -50,7 +68,7 @@ def verify(request, token):
             "form": form,
             "matches": matches,
         },
-        status=200,
+        status=status,
     )
 
 

@@ -58,6 +58,11 @@ def search(request):
     )
 
 
+def rate_limited(request, exception):
+    """Shown when a public form is sent too often from one address (django-ratelimit)."""
+    return render(request, "portal/rate_limited.html", status=429)
+
+
 @never_cache
 def healthz(request):
     """200 when the database answers, 503 otherwise (for load balancers)."""

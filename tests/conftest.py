@@ -1,6 +1,7 @@
 """Shared fixtures: a small provisioned region and staff users of two kelurahan."""
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 
 from kelurahan import roles
@@ -8,6 +9,14 @@ from kelurahan.models import Kelurahan
 from kelurahan.services import region_provision, staff_account_create
 
 PASSWORD = "a-Strong-test-password-1"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate-limit counters live in the cache; each test starts with none."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

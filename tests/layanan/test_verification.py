@@ -184,3 +184,24 @@ def test_checking_a_pdf_against_an_unknown_token_is_not_found(client, signed_let
     )
 
     assert response.status_code == 404
+
+
+def test_an_upload_declared_larger_than_any_letter_is_refused_before_it_is_read(
+    client, signed_letter
+):
+    url = signed_letter.get_verification_url()
+
+    response = client.post(
+        url, data=b"x", content_type="application/pdf", CONTENT_LENGTH="999999999"
+    )
+
+    assert response.status_code == 413
+    assert 'id="pdf-error"' in response.content.decode()
+
+
+def test_checking_files_over_and_over_from_one_address_is_slowed_down(client, signed_letter):
+    url = signed_letter.get_verification_url()
+    statuses = [client.post(url, {}).status_code for _ in range(31)]
+
+    assert statuses[:30] == [200] * 30
+    assert statuses[30] == 429
