@@ -5,13 +5,24 @@ Everything goes through kelurahan's scoping mixin; letters are never deleted her
 
 from __future__ import annotations
 
+import datetime
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.models import ADDITION, LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.dates import MONTHS
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportMixin
+from import_export.formats import base_formats
+from import_export.forms import ExportForm
+from import_export.results import RowResult
 
 from kelurahan.admin import ScopedAdmin
 from kelurahan.models import Kelurahan, Official
@@ -29,6 +40,12 @@ from layanan.models import (
 )
 from layanan.nik import nik_warnings, parse_nik
 from layanan.numbering import NumberFormatError, check_format
+from layanan.resources import (
+    PREVIEW_ROWS,
+    LetterRegisterResource,
+    ResidentResource,
+    SemicolonAwareCSV,
+)
 
 
 class IssueStartForm(forms.Form):
@@ -50,6 +67,41 @@ class LetterSettingsForm(forms.ModelForm):
         except NumberFormatError as exc:
             raise forms.ValidationError(str(exc.args[0])) from exc
         return value
+
+
+class LetterRegisterForm(forms.Form):
+    """Which month (or whole year) of the outgoing-letter register, in which file format."""
+
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    month = forms.TypedChoiceField(
+        label=_("Month"),
+        choices=[("", _("Whole year")), *MONTHS.items()],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    format = forms.ChoiceField(
+        label=_("File format"),
+        choices=[("xlsx", "Excel (XLSX)"), ("csv", "CSV")],
+        initial="xlsx",
+        widget=forms.RadioSelect,
+    )
+
+
+REGISTER_FORMATS = {"xlsx": base_formats.XLSX, "csv": base_formats.CSV}
+
+
+def _log_export(request, subject: str) -> None:
+    """Exports of personal data are logged for the user's kelurahan (Diskominfo's city-wide
+    exports have no single kelurahan and are not logged yet)."""
+    kelurahan_id = user_kelurahan_id(request.user)
+    if kelurahan_id:
+        services.access_log_record(
+            by=request.user,
+            kelurahan_id=kelurahan_id,
+            action=AccessLog.Action.EXPORT,
+            subject=subject,
+        )
 
 
 @admin.register(Letter)
@@ -76,6 +128,7 @@ class LetterAdmin(ScopedAdmin):
         view = self.admin_site.admin_view
         return [
             path("issue/", view(self.issue_view), name="layanan_letter_issue"),
+            path("register/", view(self.register_view), name="layanan_letter_register"),
             path("<int:pk>/move/<str:action>/", view(self.move_view), name="layanan_letter_move"),
             *super().get_urls(),
         ]
@@ -83,6 +136,45 @@ class LetterAdmin(ScopedAdmin):
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "can_issue": self._can_issue(request)}
         return super().changelist_view(request, extra_context)
+
+    def register_view(self, request):
+        """The buku agenda surat keluar of a month or a year as a file, or the form to choose.
+
+        Letters come from the scoped queryset, so an operator gets only their kelurahan's.
+        """
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        today = timezone.localdate()
+        form = LetterRegisterForm(
+            request.GET if "year" in request.GET else None,
+            initial={"year": today.year, "month": today.month},
+        )
+        if form.is_bound and form.is_valid():
+            year, month = form.cleaned_data["year"], form.cleaned_data["month"]
+            start = datetime.date(year, month or 1, 1)
+            end = datetime.date(year + (month or 12) // 12, (month or 12) % 12 + 1, 1)
+            zone = timezone.get_current_timezone()
+            letters = LetterRegisterResource.register_queryset(self.get_queryset(request)).filter(
+                signed_at__gte=datetime.datetime.combine(start, datetime.time(), zone),
+                signed_at__lt=datetime.datetime.combine(end, datetime.time(), zone),
+            )
+            file_format = REGISTER_FORMATS[form.cleaned_data["format"]]()
+            dataset = LetterRegisterResource().export(queryset=letters)
+            response = HttpResponse(
+                file_format.export_data(dataset), content_type=file_format.get_content_type()
+            )
+            period = f"{year}-{month:02d}" if month else str(year)
+            _log_export(request, f"buku agenda surat keluar {period}")
+            name = f"buku-agenda-surat-keluar-{period}.{file_format.get_extension()}"
+            response["Content-Disposition"] = f'attachment; filename="{name}"'
+            return response
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Export the outgoing-letter register"),
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/layanan/letter/register.html", context)
 
     def _can_issue(self, request) -> bool:
         return bool(user_kelurahan_id(request.user)) and request.user.has_perm("layanan.add_letter")
@@ -227,10 +319,91 @@ class LetterAdmin(ScopedAdmin):
 
 
 @admin.register(Resident)
-class ResidentAdmin(ScopedAdmin):
+class ResidentAdmin(ImportExportMixin, ScopedAdmin):
+    """The resident register, with import (preview, then confirm) and export as CSV or XLSX.
+
+    Import is for staff of one kelurahan: rows are stamped with it. Diskominfo has no kelurahan
+    to stamp, so the import button is hidden and the import URLs refuse them. Export takes the
+    scoped changelist queryset (with its search and filters).
+    """
+
     list_display = ("name", "nik", "rt", "rw", "occupation")
     search_fields = ("name", "nik", "kk_number")
     list_filter = ("sex",)
+    resource_classes = [ResidentResource]
+    formats = [SemicolonAwareCSV, base_formats.XLSX]
+    import_template_name = "admin/layanan/resident/import.html"
+    export_form_class = ExportForm  # the whole register, no column picking
+
+    def has_import_permission(self, request):
+        user = request.user
+        return (
+            user_kelurahan_id(user) is not None
+            and user.has_perm("layanan.add_resident")
+            and user.has_perm("layanan.change_resident")
+        )
+
+    def has_export_permission(self, request):
+        return self.has_view_permission(request)
+
+    def get_import_resource_kwargs(self, request, **kwargs):
+        kelurahan_id = user_kelurahan_id(request.user)
+        if kelurahan_id is None:
+            raise PermissionDenied
+        return {"kelurahan": Kelurahan.objects.get(pk=kelurahan_id)}
+
+    def get_export_resource_kwargs(self, request, **kwargs):
+        return {}
+
+    def get_export_queryset(self, request):
+        _log_export(request, "resident register")
+        return super().get_export_queryset(request)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        resident = self.get_object(request, object_id)
+        if request.method == "GET" and resident is not None:
+            services.access_log_record(
+                by=request.user,
+                kelurahan_id=resident.kelurahan_id,
+                action=AccessLog.Action.VIEW,
+                subject=f"resident {resident.name}",
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def import_action(self, request, **kwargs):
+        response = super().import_action(request, **kwargs)
+        if isinstance(response, TemplateResponse):
+            kelurahan_id = user_kelurahan_id(request.user)
+            response.context_data["kelurahan"] = Kelurahan.objects.get(pk=kelurahan_id)
+            response.context_data["preview_rows"] = PREVIEW_ROWS
+            response.context_data["preview_slice"] = f":{PREVIEW_ROWS}"
+        return response
+
+    def generate_log_entries(self, result, request):
+        """One admin log entry per import; import-export's would be one per row (100,000)."""
+        totals = result.totals
+        LogEntry.objects.create(
+            user_id=request.user.pk,
+            content_type=ContentType.objects.get_for_model(Resident),
+            object_repr=gettext("Resident register import"),
+            action_flag=ADDITION,
+            change_message=gettext("Imported: %(new)d new, %(updated)d updated.")
+            % {
+                "new": totals[RowResult.IMPORT_TYPE_NEW],
+                "updated": totals[RowResult.IMPORT_TYPE_UPDATE],
+            },
+        )
+
+    def process_result(self, result, request):
+        if result.has_errors() or result.has_validation_errors():
+            # The data changed between preview and confirmation (the import ran in one
+            # transaction and was rolled back): say so instead of "Import finished".
+            messages.error(
+                request,
+                _("Nothing was imported: the file no longer passes the checks. Import it again."),
+            )
+            return HttpResponseRedirect(reverse("admin:layanan_resident_import"))
+        return super().process_result(result, request)
 
 
 @admin.register(LetterType)

@@ -1,5 +1,5 @@
-"""Spreadsheet import and export: the resident register (CSV/XLSX in and out) and the outgoing-letter
-register (buku agenda surat keluar, out only).
+"""Spreadsheets: the resident register (CSV/XLSX in and out) and the outgoing-letter register
+(buku agenda surat keluar, out only).
 
 Columns carry the Indonesian headers operators' own spreadsheets use. An import belongs to one
 kelurahan, given by the admin from the operator's membership: every row is stamped with it, a
@@ -15,6 +15,7 @@ import datetime
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
@@ -289,7 +290,9 @@ class ResidentResource(resources.ModelResource):
     nik = _field("nik", "NIK", NIKWidget())
     kk_number = _field("kk_number", "No KK", KKWidget())
     name = _field("name", "Nama", TextWidget(label="Nama", max_length=150, required=True))
-    birth_place = _field("birth_place", "Tempat Lahir", TextWidget(label="Tempat Lahir", max_length=100))
+    birth_place = _field(
+        "birth_place", "Tempat Lahir", TextWidget(label="Tempat Lahir", max_length=100)
+    )
     birth_date = _field("birth_date", "Tanggal Lahir", IndonesianDateWidget())
     sex = _field("sex", "Jenis Kelamin (L/P)", SexWidget())
     religion = _field("religion", "Agama", TextWidget(label="Agama", max_length=30))
@@ -323,6 +326,7 @@ class ResidentResource(resources.ModelResource):
         instance_loader_class = KelurahanNIKLoader
         # One INSERT/UPDATE per 1,000 rows instead of one per row, and no deep copy or HTML diff
         # per row: what makes 100,000 rows take seconds, not many minutes.
+        use_transactions = True  # all or nothing: a failed batch rolls the whole import back
         use_bulk = True
         batch_size = 1000
         skip_diff = True
@@ -386,6 +390,40 @@ class ResidentResource(resources.ModelResource):
     def before_save_instance(self, instance, row, **kwargs):
         instance.kelurahan = self.kelurahan  # never from the file
 
+    def _values(self, instance) -> tuple:
+        return tuple(getattr(instance, name) for name in self.UPDATED)
+
+    UPDATED = Meta.fields[1:]  # everything but the NIK, which identifies the row
+
+    def after_init_instance(self, instance, new, row, **kwargs):
+        # What an existing resident looks like before the file's values land on it, so an
+        # unchanged row can be skipped (skip_diff's deep copy per row costs far more).
+        instance._before_import = None if new else self._values(instance)
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        before = getattr(instance, "_before_import", None)
+        return (
+            not import_validation_errors and before is not None and before == self._values(instance)
+        )
+
+    def bulk_update(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
+        """One plain UPDATE per changed resident, in the import's transaction.
+
+        Django's bulk_update builds a CASE WHEN per field per row; for 13 columns that costs about
+        2 ms of Python per row (over 3 minutes for 100,000 rows), several times one UPDATE each.
+        """
+        if not self.update_instances or not (using_transactions or not dry_run):
+            return
+        try:
+            residents = Resident.objects.for_kelurahan(self.kelurahan)
+            for instance in self.update_instances:
+                values = dict(zip(self.UPDATED, self._values(instance), strict=True))
+                residents.filter(pk=instance.pk).update(**values)
+        except Exception as exc:  # reported like import-export's own bulk errors
+            self.handle_import_error(result, exc, raise_errors)
+        finally:
+            self.update_instances.clear()
+
 
 class LetterRegisterResource(resources.ModelResource):
     """Buku agenda surat keluar: numbered letters (signed, handed over or void), oldest first.
@@ -430,7 +468,7 @@ class LetterRegisterResource(resources.ModelResource):
         return (
             queryset.filter(state__in=cls.STATES)
             .select_related("letter_type")
-            .order_by("kelurahan_id", "signed_at", "year", "sequence")
+            .order_by("kelurahan_id", "year", "sequence")
         )
 
     def dehydrate_row(self, letter):
@@ -438,7 +476,7 @@ class LetterRegisterResource(resources.ModelResource):
         return self._count
 
     def dehydrate_date(self, letter):
-        return letter.signed_at.astimezone(datetime.UTC).date() if False else _local_date(letter)
+        return timezone.localtime(letter.signed_at).strftime("%d-%m-%Y") if letter.signed_at else ""
 
     def dehydrate_nik(self, letter):
         return mask_nik(letter.nik)
@@ -447,14 +485,8 @@ class LetterRegisterResource(resources.ModelResource):
         return (letter.data or {}).get("purpose", "")
 
     def dehydrate_signer(self, letter):
-        prefix = f"{letter.signer_capacity} " if letter.signer_capacity else ""
-        return f"{prefix}{letter.signer_position} — {letter.signer_name}".strip(" —")
+        position = " ".join(filter(None, [letter.signer_capacity, letter.signer_position]))
+        return f"{letter.signer_name} ({position})" if position else letter.signer_name
 
     def dehydrate_state(self, letter):
         return force_str(letter.get_state_display())
-
-
-def _local_date(letter) -> str:
-    from django.utils import timezone
-
-    return timezone.localtime(letter.signed_at).strftime("%d-%m-%Y") if letter.signed_at else ""

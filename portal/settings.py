@@ -175,6 +175,9 @@ X_FRAME_OPTIONS = "DENY"
 
 LOGIN_URL = "admin:login"
 
+# Exported spreadsheets leave the system: a cell starting with "=" must not run as a formula.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+
 # The city whose home page "/" shows; any provisioned city has its own page too.
 PORTAL_CITY_CODE = env.str("PORTAL_CITY_CODE", default="33.72")
 PORTAL_NAME = env.str("PORTAL_NAME", default="Portal Kelurahan")

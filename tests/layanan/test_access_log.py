@@ -50,3 +50,28 @@ def test_operators_read_their_own_kelurahans_log_only(
 
     assert response.status_code == 200
     assert list(response.context["cl"].queryset) == []
+
+
+def test_opening_a_resident_record_is_logged(client, operator_a, kelurahan_a):
+    from layanan.models import Resident
+
+    resident = Resident.objects.create(
+        kelurahan=kelurahan_a, nik="3372011508900001", name="Budi Santoso"
+    )
+    client.force_login(operator_a)
+
+    response = client.get(reverse("admin:layanan_resident_change", args=[resident.pk]))
+
+    assert response.status_code == 200
+    assert AccessLog.objects.filter(
+        action=AccessLog.Action.VIEW, subject__contains="Budi Santoso"
+    ).exists()
+
+
+def test_exporting_the_resident_register_is_logged(client, operator_a):
+    client.force_login(operator_a)
+
+    response = client.post(reverse("admin:layanan_resident_export"), {"format": "0"})
+
+    assert response.status_code == 200
+    assert AccessLog.objects.filter(action=AccessLog.Action.EXPORT, user=operator_a).exists()

@@ -1,0 +1,556 @@
+"""The resident register's import (preview, then confirm) and export, and the outgoing-letter
+register export, through the admin as operators and Diskominfo use them."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+
+import openpyxl
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.html import escape
+from django.utils.http import urlencode
+
+from layanan.models import Letter, Resident
+from layanan.nik import NIKError, mask_nik, parse_nik
+from tests.layanan.helpers import NIK_BUDI, NIK_SITI, snapshot
+from tests.layanan.test_letter_admin import make_resident
+
+State = Letter.State
+CSV_FORMAT, XLSX_FORMAT = "0", "1"  # positions in ResidentAdmin.formats
+HEADERS = [
+    "NIK",
+    "No KK",
+    "Nama",
+    "Tempat Lahir",
+    "Tanggal Lahir",
+    "Jenis Kelamin (L/P)",
+    "Agama",
+    "Status Perkawinan",
+    "Pekerjaan",
+    "Kewarganegaraan",
+    "Alamat",
+    "RT",
+    "RW",
+]
+BUDI = [
+    NIK_BUDI,
+    "3372010101100001",
+    "Budi Santoso",
+    "Surakarta",
+    "15-08-1995",
+    "L",
+    "Islam",
+    "Kawin",
+    "Karyawan Swasta",
+    "WNI",
+    "Jl. Slamet Riyadi No. 10",
+    "003",
+    "005",
+]
+SITI = [
+    NIK_SITI,
+    "3372010101100001",
+    "Siti Aminah",
+    "Surakarta",
+    "1995-08-15",
+    "Perempuan",
+    "Islam",
+    "Kawin",
+    "Mengurus Rumah Tangga",
+    "",
+    "Jl. Slamet Riyadi No. 10",
+    "3",
+    "5",
+]
+IMPORT_URL = reverse("admin:layanan_resident_import")
+PROCESS_URL = reverse("admin:layanan_resident_process_import")
+
+
+def csv_upload(rows, headers=HEADERS, delimiter=",") -> SimpleUploadedFile:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter)
+    writer.writerow(headers)
+    writer.writerows(rows)
+    return SimpleUploadedFile("penduduk.csv", out.getvalue().encode(), content_type="text/csv")
+
+
+def xlsx_upload(rows, headers=HEADERS) -> SimpleUploadedFile:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(headers)
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return SimpleUploadedFile("penduduk.xlsx", out.getvalue())
+
+
+def preview(client, upload, file_format=CSV_FORMAT):
+    return client.post(IMPORT_URL, {"resource": "0", "format": file_format, "import_file": upload})
+
+
+def confirm(client, response):
+    """Press "Confirm import" on a preview page."""
+    form = response.context["confirm_form"]
+    return client.post(PROCESS_URL, {name: form.initial.get(name, "") for name in form.fields})
+
+
+def import_file(client, upload, file_format=CSV_FORMAT):
+    shown = preview(client, upload, file_format)
+    assert shown.status_code == 200
+    assert "confirm_form" in shown.context, row_errors(shown)
+    return confirm(client, shown)
+
+
+def row_errors(response) -> dict[int, dict[str, list[str]]]:
+    result = response.context["result"]
+    return {row.number: row.field_specific_errors for row in result.invalid_rows}
+
+
+@pytest.fixture
+def as_operator_a(client, operator_a):
+    client.force_login(operator_a)
+    return client
+
+
+# --- Import -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_operator_previews_then_imports_residents_into_own_kelurahan(
+    as_operator_a, kelurahan_a, file_format
+):
+    if file_format == "csv":
+        upload, code = csv_upload([BUDI, SITI]), CSV_FORMAT
+    else:
+        siti = [*SITI]
+        siti[4] = datetime.datetime(1995, 8, 15)  # noqa: DTZ001 (a date cell has no zone)
+        upload, code = xlsx_upload([BUDI, siti]), XLSX_FORMAT
+
+    shown = preview(as_operator_a, upload, code)
+
+    assert shown.status_code == 200
+    assert shown.context["result"].totals["new"] == 2
+    assert b"Budi Santoso" in shown.content  # the preview lists the rows
+    assert not Resident.objects.exists()  # nothing written before confirmation
+
+    done = confirm(as_operator_a, shown)
+
+    assert done.status_code == 302
+    residents = {r.nik: r for r in Resident.objects.all()}
+    assert set(residents) == {NIK_BUDI, NIK_SITI}
+    budi, siti = residents[NIK_BUDI], residents[NIK_SITI]
+    assert {budi.kelurahan_id, siti.kelurahan_id} == {kelurahan_a.pk}
+    assert (budi.birth_date, budi.sex, budi.rt, budi.rw) == (
+        datetime.date(1995, 8, 15),
+        "L",
+        "3",
+        "5",
+    )
+    assert (siti.birth_date, siti.sex, siti.citizenship) == (datetime.date(1995, 8, 15), "P", "WNI")
+    assert budi.kk_number == "3372010101100001"
+    assert LogEntry.objects.count() == 1  # one entry for the import, not one per row
+
+
+def test_semicolon_separated_csv_from_indonesian_excel_imports(as_operator_a):
+    import_file(as_operator_a, csv_upload([BUDI], delimiter=";"))
+    assert Resident.objects.get().name == "Budi Santoso"
+
+
+def test_a_kelurahan_column_naming_another_kelurahan_is_ignored(
+    as_operator_a, kelurahan_a, kelurahan_b
+):
+    upload = csv_upload(
+        [[*BUDI, kelurahan_b.pk, kelurahan_b.name]], [*HEADERS, "kelurahan", "Kelurahan"]
+    )
+
+    import_file(as_operator_a, upload)
+
+    assert Resident.objects.get().kelurahan_id == kelurahan_a.pk
+
+
+def shown_as(response, msgid: str, params: dict | None = None) -> str:
+    """An English source message as the page that gave `response` shows it (its language)."""
+    with translation.override(response["Content-Language"]):
+        text = translation.gettext(msgid)
+    return text % params if params else text
+
+
+def nik_message(response, value: str) -> str:
+    with translation.override(response["Content-Language"]):
+        try:
+            parse_nik(value)
+        except NIKError as exc:
+            return str(exc.message)
+    raise AssertionError(f"{value!r} is a valid NIK")
+
+
+BAD_CELLS = [
+    ("NIK", "337201150895000", None, None),  # 15 digits
+    ("NIK", "3372011513950001", None, None),  # month 13
+    ("NIK", "33720115089500x1", None, None),
+    ("NIK", "", "NIK is empty; every resident needs a 16-digit NIK.", None),
+    (
+        "Tanggal Lahir",
+        "31-02-1995",
+        "Tanggal Lahir %(value)s is not a date; write it as DD-MM-YYYY (for example 17-08-1990).",
+        {"value": "31-02-1995"},
+    ),
+    (
+        "Tanggal Lahir",
+        "15 Agustus 1995",
+        "Tanggal Lahir %(value)s is not a date; write it as DD-MM-YYYY (for example 17-08-1990).",
+        {"value": "15 Agustus 1995"},
+    ),
+    (
+        "Tanggal Lahir",
+        "01-01-2999",
+        "Tanggal Lahir %(value)s is in the future; check the year.",
+        {"value": "01-01-2999"},
+    ),
+    (
+        "Jenis Kelamin (L/P)",
+        "X",
+        "Jenis Kelamin %(value)s is not understood; write L or P.",
+        {"value": "X"},
+    ),
+    (
+        "RT",
+        "3a",
+        "%(column)s must be a number from 1 to 999; the file has %(value)s.",
+        {"column": "RT", "value": "3a"},
+    ),
+    (
+        "RW",
+        "1000",
+        "%(column)s must be a number from 1 to 999; the file has %(value)s.",
+        {"column": "RW", "value": "1000"},
+    ),
+    (
+        "No KK",
+        "12345",
+        "No KK must be 16 digits 0–9; the file has %(value)s.",
+        {"value": "12345"},
+    ),
+    ("Nama", "", "%(column)s is empty; fill it in.", {"column": "Nama"}),
+    (
+        "Nama",
+        "x" * 151,
+        "%(column)s may be at most %(max)d characters; this one has %(count)d.",
+        {"column": "Nama", "max": 150, "count": 151},
+    ),
+    (
+        "Kewarganegaraan",
+        "Indonesia",
+        "Kewarganegaraan must be WNI or WNA; the file has %(value)s.",
+        {"value": "Indonesia"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("column", "value", "msgid", "params"), BAD_CELLS)
+def test_a_bad_cell_is_a_row_error_in_the_preview_and_nothing_is_written(
+    as_operator_a, column, value, msgid, params
+):
+    bad = [*BUDI]
+    bad[HEADERS.index(column)] = value
+
+    shown = preview(as_operator_a, csv_upload([SITI, bad]))
+
+    assert shown.status_code == 200
+    assert "confirm_form" not in shown.context  # no way to confirm
+    expected = nik_message(shown, value) if msgid is None else shown_as(shown, msgid, params)
+    assert row_errors(shown) == {2: {column: [expected]}}
+    assert escape(expected).encode() in shown.content
+    assert not Resident.objects.exists()
+
+
+def test_a_nik_twice_in_the_file_is_a_row_error(as_operator_a):
+    shown = preview(as_operator_a, csv_upload([BUDI, SITI, BUDI]))
+
+    message = "This NIK is also in row %(row)d of the file; keep only one of the two."
+    assert row_errors(shown) == {3: {"NIK": [shown_as(shown, message, {"row": 1})]}}
+    assert not Resident.objects.exists()
+
+
+def test_blank_lines_are_skipped(as_operator_a):
+    import_file(as_operator_a, xlsx_upload([BUDI, [None] * len(HEADERS), SITI]), XLSX_FORMAT)
+    assert Resident.objects.count() == 2
+
+
+def test_a_file_without_a_nik_column_is_refused(as_operator_a):
+    shown = preview(as_operator_a, csv_upload([BUDI[1:]], HEADERS[1:]))
+
+    assert "confirm_form" not in shown.context
+    assert shown.context["result"].has_errors()
+    assert not Resident.objects.exists()
+
+
+def test_reimport_updates_instead_of_duplicating(as_operator_a, kelurahan_a):
+    make_resident(kelurahan_a, occupation="Guru Honorer")
+    moved = [*BUDI]
+    moved[HEADERS.index("Pekerjaan")] = "Wiraswasta"
+
+    shown = preview(as_operator_a, csv_upload([moved, SITI]))
+    assert shown.context["result"].totals["update"] == 1
+    assert shown.context["result"].totals["new"] == 1
+    confirm(as_operator_a, shown)
+    again = preview(as_operator_a, csv_upload([moved, SITI]))  # once more: nothing changes
+    assert again.context["result"].totals["skip"] == 2
+    confirm(as_operator_a, again)
+
+    assert Resident.objects.count() == 2
+    assert Resident.objects.get(nik=NIK_BUDI).occupation == "Wiraswasta"
+
+
+def test_another_kelurahans_resident_with_the_same_nik_is_untouched(
+    as_operator_a, kelurahan_a, kelurahan_b
+):
+    theirs = make_resident(kelurahan_b, occupation="Pedagang")
+    before = snapshot(theirs)
+
+    import_file(as_operator_a, csv_upload([BUDI]))
+
+    assert snapshot(theirs) == before
+    ours = Resident.objects.for_kelurahan(kelurahan_a).get(nik=NIK_BUDI)
+    assert ours.occupation == "Karyawan Swasta"
+    assert Resident.objects.count() == 2
+
+
+def test_diskominfo_cannot_import(client, diskominfo):
+    client.force_login(diskominfo)
+
+    changelist = client.get(reverse("admin:layanan_resident_changelist"))
+    assert changelist.status_code == 200
+    assert IMPORT_URL.encode() not in changelist.content  # no import button
+    assert client.get(IMPORT_URL).status_code == 403
+    assert preview(client, csv_upload([BUDI])).status_code == 403
+    assert client.post(PROCESS_URL, {}).status_code == 403
+    assert not Resident.objects.exists()
+
+
+def test_operator_sees_the_import_button(as_operator_a):
+    changelist = as_operator_a.get(reverse("admin:layanan_resident_changelist"))
+    assert IMPORT_URL.encode() in changelist.content
+
+
+# --- Export -------------------------------------------------------------------------------------
+
+
+def export(client, file_format):
+    return client.post(
+        reverse("admin:layanan_resident_export"), {"resource": "0", "format": file_format}
+    )
+
+
+def xlsx_rows(content: bytes) -> list[list]:
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+def csv_rows(content: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+
+
+def test_export_contains_only_the_operators_residents(as_operator_a, kelurahan_a, kelurahan_b):
+    make_resident(kelurahan_a)
+    make_resident(kelurahan_b, nik=NIK_SITI, name="Siti Tetangga")
+
+    as_csv = csv_rows(export(as_operator_a, CSV_FORMAT).content)
+    as_xlsx = xlsx_rows(export(as_operator_a, XLSX_FORMAT).content)
+
+    assert as_csv[0] == HEADERS
+    assert as_csv[1:] == [
+        [
+            NIK_BUDI,
+            "3372010101100001",
+            "Budi Santoso",
+            "Surakarta",
+            "15-08-1995",
+            "L",
+            "Islam",
+            "Kawin",
+            "Guru Honorer",
+            "WNI",
+            "Jl. Mawar No. 7",
+            "4",
+            "2",
+        ]
+    ]
+    assert as_xlsx[0] == HEADERS
+    assert len(as_xlsx) == 2
+    assert as_xlsx[1][0] == NIK_BUDI  # text, not a number that Excel would round
+    # Formula escaping (IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT) writes every cell as text.
+    assert as_xlsx[1][4] == "1995-08-15"
+
+
+def test_an_export_imports_back_unchanged(as_operator_a, kelurahan_a):
+    resident = make_resident(kelurahan_a)
+    before = snapshot(resident)
+    content = export(as_operator_a, XLSX_FORMAT).content
+
+    import_file(as_operator_a, SimpleUploadedFile("penduduk.xlsx", content), XLSX_FORMAT)
+
+    assert snapshot(resident) == before
+
+
+# --- The outgoing-letter register -----------------------------------------------------------------
+
+REGISTER_URL = reverse("admin:layanan_letter_register")
+REGISTER_HEADERS = [
+    "No",
+    "Nomor Surat",
+    "Tanggal",
+    "Jenis Surat",
+    "Nama",
+    "NIK",
+    "Keperluan",
+    "Penanda Tangan",
+    "Status",
+]
+
+
+def register(client, **params):
+    return client.get(f"{REGISTER_URL}?{urlencode(params)}")
+
+
+def signed_in(letter, year, month, day=10) -> Letter:
+    """Move a letter's signing date (the register goes by it)."""
+    moment = datetime.datetime(year, month, day, 9, tzinfo=timezone.get_current_timezone())
+    Letter.objects.filter(pk=letter.pk).update(signed_at=moment)
+    letter.refresh_from_db()
+    return letter
+
+
+@pytest.fixture
+def letters(issue, sign, kelurahan_a, kelurahan_b, operator_a, operator_b, signer_a, signer_b):
+    """Kelurahan A: two letters signed in November 2026, one in December, one not signed;
+    kelurahan B: one signed in November 2026."""
+    first = signed_in(sign(issue(kelurahan_a, operator_a), signer_a), 2026, 11, 3)
+    second = signed_in(
+        sign(
+            issue(kelurahan_a, operator_a, nik=NIK_SITI, name="Siti", purpose="sekolah"), signer_a
+        ),
+        2026,
+        11,
+        20,
+    )
+    december = signed_in(sign(issue(kelurahan_a, operator_a), signer_a), 2026, 12, 1)
+    unsigned = issue(kelurahan_a, operator_a)
+    theirs = signed_in(sign(issue(kelurahan_b, operator_b), signer_b), 2026, 11, 5)
+    return {
+        "first": first,
+        "second": second,
+        "december": december,
+        "unsigned": unsigned,
+        "theirs": theirs,
+    }
+
+
+def test_the_register_form_is_offered_on_the_letter_list(as_operator_a):
+    changelist = as_operator_a.get(reverse("admin:layanan_letter_changelist"))
+    assert REGISTER_URL.encode() in changelist.content
+    page = as_operator_a.get(REGISTER_URL)
+    assert page.status_code == 200
+    assert page.context["form"].initial["year"] == timezone.localdate().year
+
+
+def test_register_of_a_month_as_csv_lists_that_months_signed_letters_of_own_kelurahan(
+    as_operator_a, letters
+):
+    response = register(as_operator_a, year=2026, month=11, format="csv")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert "buku-agenda-surat-keluar-2026-11.csv" in response["Content-Disposition"]
+    rows = csv_rows(response.content)
+    first, second = letters["first"], letters["second"]
+    with translation.override(response["Content-Language"]):
+        signed = str(State.SIGNED.label)
+    assert rows[0] == REGISTER_HEADERS
+    assert rows[1:] == [
+        [
+            "1",
+            first.number,
+            "03-11-2026",
+            first.letter_type.name,
+            "Budi Santoso",
+            mask_nik(NIK_BUDI),
+            "melamar pekerjaan",
+            "Drs. Slamet Widodo (Lurah)",
+            signed,
+        ],
+        [
+            "2",
+            second.number,
+            "20-11-2026",
+            second.letter_type.name,
+            "Siti",
+            mask_nik(NIK_SITI),
+            "sekolah",
+            "Drs. Slamet Widodo (Lurah)",
+            signed,
+        ],
+    ]
+    assert NIK_BUDI.encode() not in response.content
+
+
+def test_register_of_a_month_as_xlsx(as_operator_a, letters):
+    response = register(as_operator_a, year=2026, month=11, format="xlsx")
+
+    assert response.status_code == 200
+    rows = xlsx_rows(response.content)
+    assert rows[0] == REGISTER_HEADERS
+    assert [row[1] for row in rows[1:]] == [letters["first"].number, letters["second"].number]
+    assert [row[5] for row in rows[1:]] == [mask_nik(NIK_BUDI), mask_nik(NIK_SITI)]
+
+
+def test_register_of_a_year_includes_void_and_handed_over_letters(as_operator_a, letters):
+    Letter.objects.filter(pk=letters["first"].pk).update(state=Letter.State.VOID)
+    Letter.objects.filter(pk=letters["december"].pk).update(state=Letter.State.HANDED_OVER)
+
+    response = register(as_operator_a, year=2026, format="csv")
+    rows = csv_rows(response.content)
+
+    assert [row[1] for row in rows[1:]] == [
+        letters["first"].number,
+        letters["second"].number,
+        letters["december"].number,
+    ]
+    with translation.override(response["Content-Language"]):
+        states = [str(s.label) for s in (State.VOID, State.SIGNED, State.HANDED_OVER)]
+    assert [row[-1] for row in rows[1:]] == states
+
+
+def test_register_of_another_month_is_empty(as_operator_a, letters):
+    rows = csv_rows(register(as_operator_a, year=2026, month=10, format="csv").content)
+    assert rows == [REGISTER_HEADERS]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"year": "abc", "format": "csv"},
+        {"year": 2026, "month": 13},
+        {"year": 2026, "format": "pdf"},
+    ],
+)
+def test_register_with_a_bad_choice_shows_the_form_again(as_operator_a, params):
+    response = register(as_operator_a, **params)
+    assert response.status_code == 200
+    assert response.context["form"].errors
+
+
+def test_a_cell_that_looks_like_a_formula_is_exported_as_text(as_operator_a, kelurahan_a):
+    Resident.objects.create(kelurahan=kelurahan_a, nik=NIK_BUDI, name='=HYPERLINK("http://x")')
+
+    response = as_operator_a.post(reverse("admin:layanan_resident_export"), {"format": "0"})
+
+    body = response.content.decode("utf-8-sig")
+    assert "=HYPERLINK" not in body.replace("'=HYPERLINK", "")
