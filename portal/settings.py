@@ -110,7 +110,7 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://portal")}
 # local process and why production sets CACHE_URL to Redis.
 RATELIMIT_VIEW = "portal.views.rate_limited"
 if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
-    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
