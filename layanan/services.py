@@ -7,6 +7,7 @@ else with a message that says why.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import secrets
 import uuid
@@ -232,3 +233,31 @@ def access_log_record(*, by, kelurahan_id: int, action: str, subject: str) -> No
     AccessLog.objects.create(
         kelurahan_id=kelurahan_id, user=by, action=action, subject=subject[:200]
     )
+
+
+def letter_files_sweep(*, older_than: datetime.timedelta = datetime.timedelta(hours=1)) -> int:
+    """Delete letter PDFs that no letter points to, and return how many.
+
+    A PDF is written before its signing transaction commits; if the commit then fails (or an
+    outer transaction rolls back), the file stays behind with personal data in it. Files younger
+    than `older_than` are left alone: they may belong to a signing still in progress.
+    """
+    storage = Letter._meta.get_field("pdf").storage
+    referenced = set(Letter.objects.exclude(pdf="").values_list("pdf", flat=True))
+    cutoff = timezone.now() - older_than
+    removed = 0
+
+    def walk(folder: str):
+        directories, files = storage.listdir(folder)
+        for name in files:
+            yield f"{folder}/{name}"
+        for directory in directories:
+            yield from walk(f"{folder}/{directory}")
+
+    if not storage.exists("letters"):
+        return 0
+    for name in walk("letters"):
+        if name not in referenced and storage.get_modified_time(name) < cutoff:
+            storage.delete(name)
+            removed += 1
+    return removed
