@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -27,6 +27,7 @@ from kelurahan.models import (
     Official,
 )
 from kelurahan.services import region_provision, staff_account_create
+from layanan.models import Resident
 
 DEMO_CITY = "33.72"
 DEMO_PASSWORD = "demo-portal-2026"  # noqa: S105 - printed on purpose, demo only
@@ -59,6 +60,9 @@ def demo_city_setup() -> tuple[int, list[DemoLogin]]:
         if not kelurahan.history:
             _fill(kelurahan)
             filled += 1
+    pajang = Kelurahan.objects.get(slug="pajang")
+    if not Resident.objects.for_kelurahan(pajang).exists():
+        _fill_register(pajang)
     for login in DEMO_LOGINS:
         staff_account_create(
             username=login.username,
@@ -70,6 +74,53 @@ def demo_city_setup() -> tuple[int, list[DemoLogin]]:
             full_name=f"Demo {login.role}",
         )
     return filled, list(DEMO_LOGINS)
+
+
+DEMO_NIK = "3372011708900001"  # printed by demo_setup: type it in "Issue a letter"
+
+
+@transaction.atomic
+def _fill_register(kelurahan: Kelurahan) -> None:
+    """A small fictional resident register, so typing a NIK prefills a letter."""
+    rng = random.Random(f"register-{kelurahan.code}")  # noqa: S311 - fictional demo data
+    residents = [
+        Resident(
+            kelurahan=kelurahan,
+            nik=DEMO_NIK,
+            kk_number="3372011203150007",
+            name="Budi Santoso",
+            birth_place="Surakarta",
+            birth_date=date(1990, 8, 17),
+            sex=Resident.Sex.MALE,
+            religion="Islam",
+            marital_status="Kawin",
+            occupation="Wiraswasta",
+            address="Jl. Pajang Baru No. 12",
+            rt="3",
+            rw="4",
+        )
+    ]
+    for serial, name in enumerate(demo_data.OFFICIAL_NAMES[:24], start=2):
+        woman = serial % 2 == 0
+        born = date(rng.randint(1950, 2005), rng.randint(1, 12), rng.randint(1, 28))
+        day = born.day + (40 if woman else 0)
+        residents.append(
+            Resident(
+                kelurahan=kelurahan,
+                nik=f"337201{day:02d}{born:%m%y}{serial:04d}",
+                name=name.split(",")[0],
+                birth_place="Surakarta",
+                birth_date=born,
+                sex=Resident.Sex.FEMALE if woman else Resident.Sex.MALE,
+                religion=rng.choice(["Islam", "Kristen", "Katolik", "Hindu", "Buddha"]),
+                marital_status=rng.choice(["Belum Kawin", "Kawin", "Cerai Mati"]),
+                occupation=rng.choice(["Karyawan Swasta", "Pedagang", "Guru", "Pelajar"]),
+                address=f"Jl. Pajang No. {rng.randint(1, 120)}",
+                rt=str(rng.randint(1, 6)),
+                rw=str(rng.randint(1, 8)),
+            )
+        )
+    Resident.objects.bulk_create(residents)
 
 
 @transaction.atomic

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from portal.demo import DEMO_PASSWORD, demo_city_setup
+from portal.demo import DEMO_NIK, DEMO_PASSWORD, demo_city_setup
 
 
 class Command(BaseCommand):
@@ -18,3 +18,7 @@ class Command(BaseCommand):
         for login in logins:
             where = f"kelurahan {login.kelurahan_slug}" if login.kelurahan_slug else "whole city"
             self.stdout.write(f"  {login.username:<18} {login.role:<14} {where}")
+        self.stdout.write(
+            f"Try it: log in as operator.pajang, Letters > Issue a letter, NIK {DEMO_NIK}; "
+            "then sign it as lurah.pajang."
+        )
