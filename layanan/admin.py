@@ -224,6 +224,7 @@ class LetterAdmin(ScopedAdmin):
             "data_rows": [
                 (labels[key].label if key in labels else key, value)
                 for key, value in letter.data.items()
+                if key not in ("nik", "name")  # shown above the details already
             ],
         }
         return TemplateResponse(request, "admin/layanan/letter/detail.html", context, status=status)

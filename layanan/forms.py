@@ -11,6 +11,16 @@ from django.utils.translation import gettext_lazy as _
 from layanan.models import Letter, Resident
 from layanan.nik import NIKError, parse_nik
 
+
+def date_input():
+    """A native date picker; it only understands ISO dates, whatever the page's language."""
+    return forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+
+
+def time_input():
+    return forms.TimeInput(format="%H:%M", attrs={"type": "time"})
+
+
 IDENTITY_FIELDS = (
     "nik",
     "name",
@@ -52,9 +62,7 @@ class LetterForm(forms.Form):
     nik = NIKField()
     name = forms.CharField(label=_("Full name"), max_length=150)
     birth_place = forms.CharField(label=_("Place of birth"), max_length=100)
-    birth_date = forms.DateField(
-        label=_("Date of birth"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    birth_date = forms.DateField(label=_("Date of birth"), widget=date_input())
     sex = forms.ChoiceField(label=_("Sex"), choices=Resident.Sex.choices)
     religion = forms.CharField(label=_("Religion"), max_length=30)
     marital_status = forms.CharField(label=_("Marital status"), max_length=30)
@@ -96,7 +104,7 @@ class SkuterForm(LetterForm):
 class DomisiliForm(LetterForm):
     since = forms.DateField(
         label=_("Living at this address since"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=date_input(),
     )
 
 
@@ -168,12 +176,8 @@ WITNESSES = (
 class KematianForm(LetterForm):
     """Surat keterangan kematian: the deceased (identity block), the death, reporter, witnesses."""
 
-    death_date = forms.DateField(
-        label=_("Date of death"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    death_time = forms.TimeField(
-        label=_("Time of death"), widget=forms.TimeInput(attrs={"type": "time"})
-    )
+    death_date = forms.DateField(label=_("Date of death"), widget=date_input())
+    death_time = forms.TimeField(label=_("Time of death"), widget=time_input())
     death_place = forms.CharField(label=_("Place of death"), max_length=200)
     cause = forms.CharField(label=_("Cause of death"), max_length=200)
     certified_by = forms.CharField(
@@ -211,12 +215,8 @@ class KelahiranForm(forms.Form):
     sex = forms.ChoiceField(label=_("Sex"), choices=Resident.Sex.choices)
     place_kind = forms.ChoiceField(label=_("Kind of birthplace"), choices=PLACE_KINDS)
     birth_place = forms.CharField(label=_("Place of birth"), max_length=200)
-    birth_date = forms.DateField(
-        label=_("Date of birth"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    birth_time = forms.TimeField(
-        label=_("Time of birth"), widget=forms.TimeInput(attrs={"type": "time"})
-    )
+    birth_date = forms.DateField(label=_("Date of birth"), widget=date_input())
+    birth_time = forms.TimeField(label=_("Time of birth"), widget=time_input())
     birth_kind = forms.ChoiceField(
         label=_("Single or multiple birth"),
         choices=[(v, v) for v in ("Tunggal", "Kembar 2", "Kembar 3", "Kembar 4 atau lebih")],
@@ -233,16 +233,14 @@ class KelahiranForm(forms.Form):
     )
     mother_nik = NIKField(label=_("Mother: NIK"))
     mother_name = forms.CharField(label=_("Mother: name"), max_length=150)
-    mother_birth_date = forms.DateField(
-        label=_("Mother: date of birth"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    mother_birth_date = forms.DateField(label=_("Mother: date of birth"), widget=date_input())
     mother_occupation = forms.CharField(label=_("Mother: occupation"), max_length=100)
     mother_address = forms.CharField(label=_("Mother: address"), max_length=255)
     father_nik = NIKField(label=_("Father: NIK"), required=False)
     father_name = forms.CharField(label=_("Father: name"), max_length=150, required=False)
     father_birth_date = forms.DateField(
         label=_("Father: date of birth"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=date_input(),
         required=False,
     )
     father_occupation = forms.CharField(

@@ -17,6 +17,7 @@ urlpatterns = [
     path("k/<slug:slug>/", include("kelurahan.urls")),
     path("", include("layanan.urls")),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon),
     path("admin/", admin.site.urls),
 ]
 if settings.SERVE_MEDIA:

@@ -1,8 +1,9 @@
 """City-level public pages: home, city and kecamatan directories, search, health, language."""
 
 from django.conf import settings
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.db import connection
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponsePermanentRedirect, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
@@ -56,6 +57,11 @@ def search(request):
         "portal/search.html",
         {"form": form, "query": query, "results": selectors.kelurahan_search(query)},
     )
+
+
+def favicon(request):
+    """Browsers (and the admin's pages) ask for /favicon.ico; answer with the portal's icon."""
+    return HttpResponsePermanentRedirect(staticfiles_storage.url("img/favicon.svg"))
 
 
 def rate_limited(request, exception):

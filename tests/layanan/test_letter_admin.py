@@ -464,3 +464,20 @@ def test_a_move_on_another_kelurahans_letter_answers_like_a_missing_letter(
     assert real == missing
     assert real[:2] == (302, reverse("admin:index"))
     assert snapshot(theirs) == before
+
+
+def test_prefilled_dates_reach_the_browsers_date_picker_in_iso_form(
+    client, operator_a, kelurahan_a
+):
+    """A native date input shows nothing for "17/08/1990"; it needs 1990-08-17 in any language."""
+    make_resident(kelurahan_a)
+    client.force_login(operator_a)
+    resident = Resident.objects.get(kelurahan=kelurahan_a)
+
+    with translation.override("id"):
+        response = client.get(
+            reverse("admin:layanan_letter_issue"), {"kind": "skuter", "nik": resident.nik}
+        )
+
+    html = response.content.decode()
+    assert f'type="date" name="birth_date" value="{resident.birth_date:%Y-%m-%d}"' in html

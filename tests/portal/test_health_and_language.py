@@ -155,3 +155,10 @@ def test_a_forged_language_cookie_falls_back_to_indonesian(client, kelurahan_a):
 
     assert html_lang(response) == '<html lang="id">'
     assert response["Content-Language"] == "id"
+
+
+def test_the_browsers_favicon_request_finds_the_portal_icon(client, db):
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 301
+    assert response["Location"].endswith("img/favicon.svg")
