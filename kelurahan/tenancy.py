@@ -37,6 +37,16 @@ def user_kelurahan_id(user) -> int | None:
     return user._portal_kelurahan_id
 
 
+def user_kelurahan(user):
+    """The Kelurahan a staff user belongs to, or None (Diskominfo, strangers)."""
+    kelurahan_id = user_kelurahan_id(user)
+    if kelurahan_id is None:
+        return None
+    from kelurahan.models import Kelurahan
+
+    return Kelurahan.objects.get(pk=kelurahan_id)
+
+
 class TenantQuerySet(models.QuerySet):
     """QuerySet for rows owned by one kelurahan (a non-null `kelurahan` foreign key)."""
 

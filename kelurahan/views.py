@@ -7,7 +7,6 @@ from django.utils.translation import gettext_lazy as _
 from kelurahan import selectors
 from kelurahan.forms import SearchForm
 from kelurahan.models import Article
-from kelurahan.selectors import kelurahan_marker
 
 ARTICLES_PER_PAGE = 10
 
@@ -35,7 +34,7 @@ def profile(request, slug):
         "kelurahan/kelurahan_profile.html",
         {
             "kelurahan": kelurahan,
-            "markers": [kelurahan_marker(kelurahan)] if kelurahan.has_location else [],
+            "markers": [selectors.kelurahan_marker(kelurahan)] if kelurahan.has_location else [],
             "section": "profile",
             "page_title": _("Profile"),
         },

@@ -25,8 +25,8 @@ from import_export.forms import ExportForm
 from import_export.results import RowResult
 
 from kelurahan.admin import ScopedAdmin
-from kelurahan.models import Kelurahan, Official
-from kelurahan.tenancy import user_kelurahan_id
+from kelurahan.models import Official
+from kelurahan.tenancy import user_kelurahan, user_kelurahan_id
 from layanan import services
 from layanan.forms import LetterForm, NIKField, ReasonForm, SignForm
 from layanan.kinds import KINDS
@@ -273,7 +273,7 @@ class LetterAdmin(ScopedAdmin):
     def issue_view(self, request):
         if not self._can_issue(request):
             raise Http404
-        kelurahan = Kelurahan.objects.get(pk=user_kelurahan_id(request.user))
+        kelurahan = user_kelurahan(request.user)
         start = IssueStartForm(request.GET if "kind" in request.GET else None)
         form = warnings = resident = None
         if start.is_bound and start.is_valid():
@@ -348,10 +348,10 @@ class ResidentAdmin(ImportExportMixin, ScopedAdmin):
         return self.has_view_permission(request)
 
     def get_import_resource_kwargs(self, request, **kwargs):
-        kelurahan_id = user_kelurahan_id(request.user)
-        if kelurahan_id is None:
+        kelurahan = user_kelurahan(request.user)
+        if kelurahan is None:
             raise PermissionDenied
-        return {"kelurahan": Kelurahan.objects.get(pk=kelurahan_id)}
+        return {"kelurahan": kelurahan}
 
     def get_export_resource_kwargs(self, request, **kwargs):
         return {}
@@ -374,8 +374,7 @@ class ResidentAdmin(ImportExportMixin, ScopedAdmin):
     def import_action(self, request, **kwargs):
         response = super().import_action(request, **kwargs)
         if isinstance(response, TemplateResponse):
-            kelurahan_id = user_kelurahan_id(request.user)
-            response.context_data["kelurahan"] = Kelurahan.objects.get(pk=kelurahan_id)
+            response.context_data["kelurahan"] = user_kelurahan(request.user)
             response.context_data["preview_rows"] = PREVIEW_ROWS
             response.context_data["preview_slice"] = f":{PREVIEW_ROWS}"
         return response
@@ -417,9 +416,9 @@ class LetterTypeAdmin(ScopedAdmin):
         return False  # made from the kinds in code on first use
 
     def changelist_view(self, request, extra_context=None):
-        kelurahan_id = user_kelurahan_id(request.user)
-        if kelurahan_id:
-            services.letter_types_ensure(kelurahan=Kelurahan.objects.get(pk=kelurahan_id))
+        kelurahan = user_kelurahan(request.user)
+        if kelurahan:
+            services.letter_types_ensure(kelurahan=kelurahan)
         return super().changelist_view(request, extra_context)
 
     def has_delete_permission(self, request, obj=None):
@@ -435,9 +434,9 @@ class LetterSettingsAdmin(ScopedAdmin):
         return False  # created on first use
 
     def changelist_view(self, request, extra_context=None):
-        kelurahan_id = user_kelurahan_id(request.user)
-        if kelurahan_id:
-            services.letter_settings_get(kelurahan=Kelurahan.objects.get(pk=kelurahan_id))
+        kelurahan = user_kelurahan(request.user)
+        if kelurahan:
+            services.letter_settings_get(kelurahan=kelurahan)
         return super().changelist_view(request, extra_context)
 
     def has_delete_permission(self, request, obj=None):
