@@ -25,6 +25,7 @@ from import_export.forms import ExportForm
 from import_export.results import RowResult
 
 from kelurahan.admin import ScopedAdmin
+from kelurahan.admin_filters import DateRangeFilter
 from kelurahan.models import Official
 from kelurahan.tenancy import user_kelurahan, user_kelurahan_id
 from layanan import services
@@ -45,6 +46,7 @@ from layanan.resources import (
     LetterRegisterResource,
     ResidentResource,
     SemicolonAwareCSV,
+    StreamedXLSX,
 )
 
 
@@ -91,11 +93,16 @@ class LetterRegisterForm(forms.Form):
 REGISTER_FORMATS = {"xlsx": base_formats.XLSX, "csv": base_formats.CSV}
 
 
-def _log_export(request, subject: str) -> None:
-    """Exports of personal data are logged for the user's kelurahan (Diskominfo's city-wide
-    exports have no single kelurahan and are not logged yet)."""
-    kelurahan_id = user_kelurahan_id(request.user)
-    if kelurahan_id:
+def _log_export(request, subject: str, queryset) -> None:
+    """Exports of personal data are logged for every kelurahan whose rows left in the file:
+    an operator's own, or each kelurahan in a Diskominfo city-wide export."""
+    own = user_kelurahan_id(request.user)
+    if own:
+        kelurahan_ids = [own]
+    else:
+        kelurahan_ids = sorted(set(queryset.order_by().values_list("kelurahan_id", flat=True)))
+        subject = f"{subject} (city-wide)"
+    for kelurahan_id in kelurahan_ids:
         services.access_log_record(
             by=request.user,
             kelurahan_id=kelurahan_id,
@@ -107,7 +114,7 @@ def _log_export(request, subject: str) -> None:
 @admin.register(Letter)
 class LetterAdmin(ScopedAdmin):
     list_display = ("number_or_dash", "name", "letter_type", "state", "created_at")
-    list_filter = ("state", "letter_type__kind")
+    list_filter = ("state", "letter_type__kind", ("created_at", DateRangeFilter))
     search_fields = ("number", "name", "nik")
     list_select_related = ("kelurahan", "letter_type")
     date_hierarchy = "created_at"
@@ -164,7 +171,7 @@ class LetterAdmin(ScopedAdmin):
                 file_format.export_data(dataset), content_type=file_format.get_content_type()
             )
             period = f"{year}-{month:02d}" if month else str(year)
-            _log_export(request, f"buku agenda surat keluar {period}")
+            _log_export(request, f"buku agenda surat keluar {period}", letters)
             name = f"buku-agenda-surat-keluar-{period}.{file_format.get_extension()}"
             response["Content-Disposition"] = f'attachment; filename="{name}"'
             return response
@@ -332,7 +339,9 @@ class ResidentAdmin(ImportExportMixin, ScopedAdmin):
     search_fields = ("name", "nik", "kk_number")
     list_filter = ("sex",)
     resource_classes = [ResidentResource]
-    formats = [SemicolonAwareCSV, base_formats.XLSX]
+    # Imports stream their rows (bounded memory); exports are import-export's own.
+    import_formats = [SemicolonAwareCSV, StreamedXLSX]
+    export_formats = [SemicolonAwareCSV, base_formats.XLSX]
     import_template_name = "admin/layanan/resident/import.html"
     export_form_class = ExportForm  # the whole register, no column picking
 
@@ -357,8 +366,9 @@ class ResidentAdmin(ImportExportMixin, ScopedAdmin):
         return {}
 
     def get_export_queryset(self, request):
-        _log_export(request, "resident register")
-        return super().get_export_queryset(request)
+        queryset = super().get_export_queryset(request)
+        _log_export(request, "resident register", queryset)
+        return queryset
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         resident = self.get_object(request, object_id)

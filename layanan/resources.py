@@ -11,8 +11,11 @@ enforces (lengths, digits) is checked here.
 
 from __future__ import annotations
 
+import csv
 import datetime
+import io
 import re
+from collections.abc import Callable, Iterator
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -21,7 +24,7 @@ from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 from import_export.formats import base_formats
 from import_export.instance_loaders import BaseInstanceLoader
-from import_export.results import RowResult
+from import_export.results import Result, RowResult
 
 from layanan.models import Letter, Resident
 from layanan.nik import DIGITS, NIKError, mask_nik, parse_nik
@@ -29,6 +32,8 @@ from layanan.nik import DIGITS, NIKError, mask_nik, parse_nik
 # Rows of the preview that show their values; the rest are counted (a 100,000-row preview page
 # would be tens of megabytes of HTML).
 PREVIEW_ROWS = 100
+# Bad rows listed with their reasons; past these the preview only counts them.
+LISTED_ERRORS = 500
 
 DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%Y-%m-%d")
 SEX_WORDS = {
@@ -208,41 +213,138 @@ class CitizenshipWidget(widgets.Widget):
         return value or ""
 
 
+class StreamedRows:
+    """A read-only stand-in for tablib.Dataset that reads the file again on every pass.
+
+    tablib keeps every cell of every row as a Python object (about 1 KB a row here), and
+    import-export keeps a result per row on top; a 100,000-row register took over 500 MB. This
+    keeps one row at a time, so memory does not grow with the file beyond the file itself.
+    import-export only asks a dataset for `headers`, `len()` and iteration.
+    """
+
+    def __init__(self, read: Callable[[], Iterator]):
+        self._read = read
+        rows = read()
+        self.headers = [_text(header) for header in next(rows, [])]
+        self._length = sum(1 for _row in rows)
+
+    def __len__(self):
+        return self._length
+
+    def __iter__(self):
+        rows = self._read()
+        next(rows, None)  # the header row
+        width = len(self.headers)
+        for row in rows:
+            row = list(row[:width])
+            yield row + [None] * (width - len(row))
+
+    def column(self, name: str) -> Iterator:
+        index = self.headers.index(name)
+        return (row[index] for row in self)
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of a text with their endings, one at a time (csv.reader joins quoted ones)."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        if end == -1:
+            yield text[start:]
+            return
+        yield text[start : end + 1]
+        start = end + 1
+
+
 class SemicolonAwareCSV(base_formats.CSV):
-    """CSV as Excel writes it on Indonesian Windows too: separated by ";" instead of ","."""
+    """CSV as Excel writes it on Indonesian Windows too: separated by ";" instead of ",".
+
+    Rows are streamed (StreamedRows), never all held at once.
+    """
 
     def create_dataset(self, in_stream, **kwargs):
         if isinstance(in_stream, bytes):
             in_stream = in_stream.decode(self.encoding or "utf-8-sig")
-        header = in_stream.split("\n", 1)[0]
-        if header.count(";") > header.count(","):
-            kwargs["delimiter"] = ";"
-        return super().create_dataset(in_stream, **kwargs)
+        text = in_stream.removeprefix("\ufeff")
+        header = text.split("\n", 1)[0]
+        delimiter = ";" if header.count(";") > header.count(",") else ","
+        return StreamedRows(lambda: csv.reader(_lines(text), delimiter=delimiter))
+
+
+class StreamedXLSX(base_formats.XLSX):
+    """XLSX read row by row with openpyxl's read-only mode (StreamedRows)."""
+
+    def create_dataset(self, in_stream, **kwargs):
+        import openpyxl
+
+        def read():
+            workbook = openpyxl.load_workbook(io.BytesIO(in_stream), read_only=True, data_only=True)
+            try:
+                yield from workbook.active.iter_rows(values_only=True)
+            finally:
+                workbook.close()
+
+        return StreamedRows(read)
+
+
+class RegisterResult(Result):
+    """An import result that keeps what the preview shows and counts the rest.
+
+    The first PREVIEW_ROWS rows and the first LISTED_ERRORS bad rows are kept; totals count every
+    row. Without this, 100,000 row results stay in memory until the page is rendered.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.unlisted_invalid_rows = 0
+
+    def append_row_result(self, row_result):
+        if len(self.rows) < PREVIEW_ROWS:
+            super().append_row_result(row_result)
+
+    def append_invalid_row(self, number, row, validation_error):
+        if len(self.invalid_rows) < LISTED_ERRORS:
+            super().append_invalid_row(number, row, validation_error)
+        else:
+            self.unlisted_invalid_rows += 1
 
 
 class KelurahanNIKLoader(BaseInstanceLoader):
-    """Finds existing residents by NIK in the importing kelurahan only, in a few queries.
+    """Finds existing residents by NIK in the importing kelurahan only, a window at a time.
 
-    Loads just the residents whose NIK appears in the file, in chunks (SQLite limits the number
-    of query parameters), instead of one query per row.
+    Rows are asked for in file order, so the residents of the next CHUNK rows of the file are
+    loaded in one query when a row outside the current window comes up: a few queries for the
+    whole file, and never more than CHUNK residents in memory. (SQLite also limits the number of
+    query parameters.)
     """
 
     CHUNK = 2000
 
     def __init__(self, resource, dataset=None):
         super().__init__(resource, dataset)
-        self.residents = {}
+        self.window = {}
+        self.positions = {}  # NIK -> its first row in the file (0-based)
+        self.niks = []
         column = resource.fields["nik"].column_name
         if dataset is None or column not in (dataset.headers or []):
             return
-        niks = sorted({_digits_only(value) for value in dataset[column]} - {""})
-        queryset = resource.get_queryset()
-        for start in range(0, len(niks), self.CHUNK):
-            for resident in queryset.filter(nik__in=niks[start : start + self.CHUNK]):
-                self.residents[resident.nik] = resident
+        values = dataset.column(column) if hasattr(dataset, "column") else dataset[column]
+        for value in values:
+            nik = _digits_only(value)
+            self.positions.setdefault(nik, len(self.niks))
+            self.niks.append(nik)
 
     def get_instance(self, row):
-        return self.residents.get(_digits_only(row.get(self.resource.fields["nik"].column_name)))
+        nik = _digits_only(row.get(self.resource.fields["nik"].column_name))
+        if not nik or nik not in self.positions:
+            return None
+        if nik not in self.window:
+            start = self.positions[nik]
+            wanted = set(self.niks[start : start + self.CHUNK]) - {""}
+            self.window = dict.fromkeys(wanted)
+            for resident in self.resource.get_queryset().filter(nik__in=wanted):
+                self.window[resident.nik] = resident
+        return self.window[nik]
 
 
 def _field(attribute: str, column: str, widget: widgets.Widget) -> fields.Field:
@@ -338,6 +440,9 @@ class ResidentResource(resources.ModelResource):
         super().__init__(**kwargs)
         self.kelurahan = kelurahan
         self._seen = {}  # NIK -> the first row of the file that has it
+
+    def get_result_class(self):
+        return RegisterResult
 
     def get_queryset(self):
         if self.kelurahan is None:

@@ -75,3 +75,22 @@ def test_exporting_the_resident_register_is_logged(client, operator_a):
 
     assert response.status_code == 200
     assert AccessLog.objects.filter(action=AccessLog.Action.EXPORT, user=operator_a).exists()
+
+
+def test_a_diskominfo_export_is_logged_for_each_kelurahan_in_the_file(
+    client, diskominfo, kelurahan_a, kelurahan_b
+):
+    from layanan.models import Resident
+
+    for kelurahan, nik in ((kelurahan_a, "3372011708900001"), (kelurahan_b, "3372015708900002")):
+        Resident.objects.create(kelurahan=kelurahan, nik=nik, name="Warga")
+    client.force_login(diskominfo)
+
+    response = client.post(reverse("admin:layanan_resident_export"), {"format": "0"})
+
+    assert response.status_code == 200
+    logged = AccessLog.objects.filter(action=AccessLog.Action.EXPORT, user=diskominfo)
+    assert sorted(logged.values_list("kelurahan_id", flat=True)) == sorted(
+        [kelurahan_a.pk, kelurahan_b.pk]
+    )
+    assert all("city-wide" in entry.subject for entry in logged)

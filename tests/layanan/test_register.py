@@ -9,6 +9,7 @@ import io
 
 import openpyxl
 import pytest
+from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -22,7 +23,7 @@ from tests.layanan.helpers import NIK_BUDI, NIK_SITI, snapshot
 from tests.layanan.test_letter_admin import make_resident
 
 State = Letter.State
-CSV_FORMAT, XLSX_FORMAT = "0", "1"  # positions in ResidentAdmin.formats
+CSV_FORMAT, XLSX_FORMAT = "0", "1"  # positions in ResidentAdmin.import_formats and export_formats
 HEADERS = [
     "NIK",
     "No KK",
@@ -321,6 +322,55 @@ def test_another_kelurahans_resident_with_the_same_nik_is_untouched(
     ours = Resident.objects.for_kelurahan(kelurahan_a).get(nik=NIK_BUDI)
     assert ours.occupation == "Karyawan Swasta"
     assert Resident.objects.count() == 2
+
+
+def _numbered_residents(count: int) -> list[list[str]]:
+    """`count` valid residents born on 1-1-1990 (serials 0001…), built from BUDI's row."""
+    rows = []
+    for serial in range(1, count + 1):
+        row = list(BUDI)
+        row[0] = f"337201010190{serial:04d}"
+        row[4] = "01-01-1990"
+        row[5] = "L"
+        rows.append(row)
+    return rows
+
+
+def test_a_long_file_updates_residents_found_window_by_window(
+    as_operator_a, kelurahan_a, monkeypatch
+):
+    """Existing residents are looked up a window of rows at a time, never the whole file."""
+    monkeypatch.setattr("layanan.resources.KelurahanNIKLoader.CHUNK", 7)
+    rows = _numbered_residents(30)
+    import_file(as_operator_a, csv_upload(rows[::2]))  # every other one already registered
+    for row in rows:
+        row[8] = "Guru"
+    shown = preview(as_operator_a, csv_upload(rows))
+    assert (shown.context["result"].totals["new"], shown.context["result"].totals["update"]) == (
+        15,
+        15,
+    )
+    confirm(as_operator_a, shown)
+    residents = Resident.objects.for_kelurahan(kelurahan_a)
+    assert residents.count() == 30
+    assert set(residents.values_list("occupation", flat=True)) == {"Guru"}
+
+
+def test_a_preview_lists_the_first_bad_rows_and_counts_the_rest(as_operator_a, monkeypatch):
+    monkeypatch.setattr("layanan.resources.LISTED_ERRORS", 3)
+    monkeypatch.setattr("layanan.resources.PREVIEW_ROWS", 2)
+    as_operator_a.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    rows = _numbered_residents(10)
+    for row in rows[4:]:
+        row[5] = "X"  # six rows with an unknown sex
+    shown = preview(as_operator_a, csv_upload(rows))
+    result = shown.context["result"]
+    assert [row.number for row in result.invalid_rows] == [5, 6, 7]
+    assert result.unlisted_invalid_rows == 3
+    assert len(result.rows) == 2  # only what the preview shows is kept
+    assert "3 more rows with errors" in shown.content.decode()
+    assert "confirm_form" not in shown.context
+    assert not Resident.objects.exists()
 
 
 def test_diskominfo_cannot_import(client, diskominfo):
