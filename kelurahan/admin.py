@@ -331,8 +331,13 @@ class KelurahanAdmin(KelurahanScopedMixin, admin.ModelAdmin):
 
 @admin.register(City)
 class CityAdmin(admin.ModelAdmin):
+    """Diskominfo sees its cities; only the logo (for the letterhead) is theirs to change."""
+
     list_display = ("name", "code", "province_name", "slug")
     search_fields = ("name", "code")
+    fields = ("name", "code", "province_name", "slug", "is_kota", "logo")
+    readonly_fields = ("name", "code", "province_name", "slug", "is_kota")
+    formfield_overrides = {models.ImageField: {"form_class": ReencodedImageField}}
 
     def has_module_permission(self, request):
         return is_city_staff(request.user) and super().has_module_permission(request)
@@ -347,6 +352,7 @@ class CityAdmin(admin.ModelAdmin):
 @admin.register(Kecamatan)
 class KecamatanAdmin(CityAdmin):
     list_display = ("name", "code", "city", "slug")
+    fields = readonly_fields = ("name", "code", "city", "slug")
     list_select_related = ("city",)
     search_fields = ("name", "code")
 

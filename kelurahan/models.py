@@ -36,6 +36,12 @@ class City(models.Model):
     province_name = models.CharField(_("province"), max_length=100)
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     is_kota = models.BooleanField(_("is a kota"), default=False)
+    logo = models.ImageField(
+        _("logo"),
+        upload_to="logos/",
+        blank=True,
+        help_text=_("The regency's or city's emblem, printed in the letterhead of every letter."),
+    )
 
     class Meta:
         ordering = ["code"]

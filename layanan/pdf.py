@@ -31,11 +31,20 @@ class FetchRefused(ValueError):
     pass
 
 
-def inline_only_fetcher(url: str, *args, **kwargs):
-    """WeasyPrint URL fetcher that serves data: URLs and refuses everything else."""
-    if url.startswith("data:"):
-        return weasyprint.default_url_fetcher(url, *args, **kwargs)
-    raise FetchRefused(f"letter PDFs load nothing from outside: {url[:80]}")
+class InlineOnlyFetcher(weasyprint.URLFetcher):
+    """WeasyPrint URL fetcher that serves data: URLs and refuses everything else.
+
+    WeasyPrint 67+ takes a URLFetcher instance (a plain function breaks on its error path).
+    One per rendering: the fetcher keeps per-request state.
+    """
+
+    def __init__(self):
+        super().__init__(allowed_protocols={"data"})
+
+    def fetch(self, url, headers=None):
+        if not url.startswith("data:"):
+            raise FetchRefused(f"letter PDFs load nothing from outside: {url[:80]}")
+        return super().fetch(url, headers)
 
 
 def qr_svg(url: str) -> str:
@@ -83,4 +92,4 @@ def render_letter_html(letter, *, verify_url: str, paper: str) -> str:
 
 def render_letter_pdf(letter, *, verify_url: str, paper: str = "A4") -> bytes:
     html = render_letter_html(letter, verify_url=verify_url, paper=paper)
-    return weasyprint.HTML(string=html, url_fetcher=inline_only_fetcher).write_pdf()
+    return weasyprint.HTML(string=html, url_fetcher=InlineOnlyFetcher()).write_pdf()

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from layanan import services
 from layanan.models import Letter, NumberCounter
-from layanan.pdf import FetchRefused, inline_only_fetcher
+from layanan.pdf import FetchRefused, InlineOnlyFetcher
 from layanan.storage import get_private_storage
 from tests.layanan.helpers import (
     NIK_BUDI,
@@ -83,7 +83,7 @@ def test_text_typed_into_a_letter_is_printed_as_text_not_markup(
 )
 def test_rendering_refuses_to_load_anything_from_outside(url):
     with pytest.raises(FetchRefused):
-        inline_only_fetcher(url)
+        InlineOnlyFetcher()(url)
 
 
 def test_the_pdf_is_kept_privately_and_has_no_url(signed_letter, private_root, settings):
