@@ -5,10 +5,12 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db import models
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kelurahan.forms import ProvisionForm
 from kelurahan.images import ReencodedImageField
@@ -26,7 +28,7 @@ from kelurahan.models import (
     Service,
     StaffMembership,
 )
-from kelurahan.services import ProvisionError, region_provision
+from kelurahan.services import ProvisionError, region_provision, staff_two_factor_reset
 from kelurahan.tenancy import is_city_staff, user_can_access, user_kelurahan_id
 
 
@@ -374,13 +376,51 @@ class StaffUserAdmin(UserAdmin):
     """Diskominfo manages staff accounts; only a superuser grants superuser or raw permissions."""
 
     inlines = [StaffMembershipInline]
-    list_display = ("username", "first_name", "last_name", "is_staff", "membership")
+    list_display = ("username", "first_name", "last_name", "is_staff", "membership", "two_factor")
     list_select_related = ("kelurahan_membership__kelurahan",)
+    actions = ["two_factor_reset"]
+
+    def get_queryset(self, request):
+        confirmed = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+        return super().get_queryset(request).annotate(has_two_factor=Exists(confirmed))
 
     @admin.display(description=_("kelurahan"))
     def membership(self, obj):
         membership = getattr(obj, "kelurahan_membership", None)
         return membership.kelurahan if membership else "—"
+
+    @admin.display(description=_("two-factor login"), boolean=True, ordering="has_two_factor")
+    def two_factor(self, obj):
+        return obj.has_two_factor
+
+    @admin.action(
+        description=_("Reset two-factor login of the selected accounts (lost or new phone)"),
+        permissions=["change"],
+    )
+    def two_factor_reset(self, request, queryset):
+        skipped = 0
+        if not request.user.is_superuser:
+            skipped = queryset.filter(is_superuser=True).count()
+            queryset = queryset.filter(is_superuser=False)
+        count = staff_two_factor_reset(users=list(queryset))
+        self.message_user(
+            request,
+            _(
+                "Two-factor login reset for %(count)d account(s). They can set up their new "
+                "phone after their next login (they must, if it is required for all staff)."
+            )
+            % {"count": count},
+        )
+        if skipped:
+            self.message_user(
+                request,
+                _(
+                    "%(count)d superuser account(s) left as they were: only a superuser may "
+                    "reset a superuser's two-factor login."
+                )
+                % {"count": skipped},
+                messages.WARNING,
+            )
 
     def get_readonly_fields(self, request, obj=None):
         readonly = tuple(super().get_readonly_fields(request, obj))

@@ -5,11 +5,12 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class DateRangeForm(forms.Form):
-    start = forms.DateField(label=_("From"), required=False)
-    end = forms.DateField(label=_("To"), required=False)
+    start = forms.DateField(label=pgettext_lazy("date range", "From"), required=False)
+    end = forms.DateField(label=pgettext_lazy("date range", "To"), required=False)
 
     def clean(self):
         cleaned = super().clean()

@@ -226,7 +226,13 @@ class StaffMembership(models.Model):
 
 
 class KelurahanOwned(models.Model):
-    """Base for content a kelurahan owns."""
+    """Base for content a kelurahan owns.
+
+    `public_content`: a change shows on the kelurahan's public pages, so it empties their cache
+    (kelurahan/pagecache.py). Rows only staff see (letters, logs) set it to False.
+    """
+
+    public_content = True
 
     kelurahan = models.ForeignKey(
         Kelurahan,

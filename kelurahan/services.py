@@ -11,8 +11,9 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django_otp import device_classes
 
-from kelurahan import defaults, regions
+from kelurahan import defaults, pagecache, regions
 from kelurahan.models import (
     City,
     KarangTaruna,
@@ -124,6 +125,9 @@ def region_provision(
         report.cities.append(city_report)
         if progress:
             progress(city_report)
+    if report.cities:
+        # Rows were bulk-created (no save signals): city pages list the new kelurahan now.
+        pagecache.city_pages_invalidate()
     return report
 
 
@@ -266,3 +270,20 @@ def staff_account_create(
     else:
         StaffMembership.objects.filter(user=user).delete()
     return user
+
+
+@transaction.atomic
+def staff_two_factor_reset(*, users) -> int:
+    """Remove every authenticator of these accounts (a lost or replaced phone).
+
+    Their sessions verified with an old authenticator stop counting as verified; at the next
+    login they set up a new one where two-factor login is required. Returns how many of the
+    accounts had one.
+    """
+    user_ids = [user.pk for user in users]
+    had_device: set[int] = set()
+    for model in device_classes():
+        devices = model.objects.filter(user_id__in=user_ids)
+        had_device.update(devices.values_list("user_id", flat=True))
+        devices.delete()
+    return len(had_device)

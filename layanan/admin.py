@@ -28,7 +28,7 @@ from kelurahan.admin import ScopedAdmin
 from kelurahan.admin_filters import DateRangeFilter
 from kelurahan.models import Official
 from kelurahan.tenancy import user_kelurahan, user_kelurahan_id
-from layanan import services
+from layanan import selectors, services
 from layanan.forms import LetterForm, NIKField, ReasonForm, SignForm
 from layanan.kinds import KINDS
 from layanan.models import (
@@ -115,7 +115,7 @@ def _log_export(request, subject: str, queryset) -> None:
 class LetterAdmin(ScopedAdmin):
     list_display = ("number_or_dash", "name", "letter_type", "state", "created_at")
     list_filter = ("state", "letter_type__kind", ("created_at", DateRangeFilter))
-    search_fields = ("number", "name", "nik")
+    search_fields = ("number", "name", "nik", "tracking_code")
     list_select_related = ("kelurahan", "letter_type")
     date_hierarchy = "created_at"
     actions = None
@@ -228,6 +228,7 @@ class LetterAdmin(ScopedAdmin):
                 }
             ),
             "reason_form": reason_form or ReasonForm(),
+            "documents": selectors.letter_documents(letter),
             "data_rows": [
                 (labels[key].label if key in labels else key, value)
                 for key, value in letter.data.items()

@@ -5,11 +5,16 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.template.defaultfilters import filesizeformat
+from django.utils.functional import lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from layanan.models import Letter, Resident
+from layanan.documents import MAX_DOCUMENTS, DocumentRejected, document_check
+from layanan.models import MAX_DOCUMENT_BYTES, TRACKING_CODE_LENGTH, Letter, Resident
 from layanan.nik import NIKError, parse_nik
+from layanan.tracking import ALPHABET as TRACKING_ALPHABET
+from layanan.tracking import tracking_code_clean
 
 
 def date_input():
@@ -275,3 +280,224 @@ class KelahiranForm(forms.Form):
 
 for _prefix, _label in WITNESSES:
     KelahiranForm.base_fields.update(person_fields(_prefix, _label))
+
+
+# --- Online requests from residents ---------------------------------------------------------
+
+PHONE_SEPARATORS = str.maketrans("", "", " .-()/")
+FORM_INCOMPLETE = _("This form is incomplete; reload the page and fill it in again.")
+
+
+class PhoneField(forms.CharField):
+    """An Indonesian phone or WhatsApp number typed any way; cleaned to "08…" digits."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 30)
+        super().__init__(**kwargs)
+        self.widget.input_type = "tel"
+        self.widget.attrs.update({"inputmode": "tel", "autocomplete": "tel"})
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return value
+        digits = value.translate(PHONE_SEPARATORS)
+        if digits.startswith("+"):
+            digits = digits[1:]
+        if not (digits.isascii() and digits.isdigit()):
+            raise forms.ValidationError(
+                _("A phone number has only digits (and + at the start), e.g. 0812 3456 7890."),
+                code="characters",
+            )
+        if digits.startswith("62"):
+            digits = "0" + digits[2:]
+        if not (digits.startswith("0") and 10 <= len(digits) <= 14):
+            raise forms.ValidationError(
+                _(
+                    "Enter an Indonesian number of 10–14 digits starting with 0 or +62, "
+                    "e.g. 0812 3456 7890; the number entered has %(count)d digits."
+                ),
+                code="length",
+                params={"count": len(digits)},
+            )
+        return digits
+
+
+class MultipleDocumentInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class DocumentsField(forms.FileField):
+    """Several requirement documents in one file input, each checked by layanan.documents;
+    cleaned to a list of CheckedDocument, in the order chosen."""
+
+    widget = MultipleDocumentInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "widget",
+            MultipleDocumentInput(attrs={"accept": "image/jpeg,image/png,application/pdf"}),
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        uploads = [u for u in (data if isinstance(data, list | tuple) else [data]) if u]
+        if not uploads:
+            if self.required:
+                raise forms.ValidationError(self.error_messages["required"], code="required")
+            return []
+        if len(uploads) > MAX_DOCUMENTS:
+            raise forms.ValidationError(
+                _(
+                    "You chose %(count)d files; at most %(max)d may be sent. "
+                    "Put several pages into one PDF, or leave out what is not required."
+                ),
+                code="too_many",
+                params={"count": len(uploads), "max": MAX_DOCUMENTS},
+            )
+        checked, errors = [], []
+        for upload in uploads:
+            try:
+                checked.append(document_check(upload))
+            except DocumentRejected as exc:
+                errors.append(forms.ValidationError(exc.message, code="rejected"))
+        if errors:
+            raise forms.ValidationError(errors)
+        return checked
+
+
+class OnlineRequestForm(forms.Form):
+    """What a resident adds to a letter's own form when asking online: contact details, the
+    requirement documents, a honeypot for bots, and the form's hidden id (request_key)."""
+
+    CONTACT_FIELDS = ("phone", "email")
+    EXTRA_FIELDS = ("phone", "email", "documents", "website", "request_key")
+
+    phone = PhoneField(
+        label=_("Phone/WhatsApp number"),
+        help_text=_("The kelurahan calls or messages you here if something is missing."),
+    )
+    email = forms.EmailField(
+        label=_("Email"),
+        required=False,
+        help_text=_("If you give one, we email you each time the status changes."),
+    )
+    documents = DocumentsField(
+        label=_("Photos or scans of the documents"),
+        help_text=format_lazy(
+            _(
+                "Photos or scans of the documents listed for this letter (KTP, KK, …): "
+                "JPEG, PNG or PDF, at most {size} each, at most {count} files."
+            ),
+            size=lazy(filesizeformat, str)(MAX_DOCUMENT_BYTES),
+            count=MAX_DOCUMENTS,
+        ),
+        error_messages={
+            "required": _(
+                "Attach the requirement documents: photos or scans (JPEG, PNG or PDF) of the "
+                "documents listed for this letter."
+            )
+        },
+    )
+    # Honeypot: hidden from people (and skipped by the keyboard), filled in by form-filling bots.
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+    request_key = forms.UUIDField(
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": FORM_INCOMPLETE,
+            "invalid": FORM_INCOMPLETE,
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("statement",):
+            if name in self.fields:
+                self.fields[name].help_text = _(
+                    "What you need the letter to state about you; the kelurahan checks it."
+                )
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.HiddenInput) or isinstance(widget, forms.FileInput):
+                css = "form-control" if isinstance(widget, forms.FileInput) else ""
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            if css:
+                widget.attrs["class"] = css
+
+    @property
+    def honeypot_filled(self) -> bool:
+        return bool(self.data.get(self.add_prefix("website"), "").strip())
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.honeypot_filled:
+            raise forms.ValidationError(
+                _(
+                    "This form could not be accepted because a hidden field was filled in, "
+                    "perhaps by your browser. Reload the page and fill the form in again."
+                ),
+                code="honeypot",
+            )
+        return cleaned
+
+    def letter_fields(self):
+        return [self[name] for name in self.fields if name not in self.EXTRA_FIELDS]
+
+    def letter_data(self) -> dict:
+        return {
+            key: value
+            for key, value in super().letter_data().items()
+            if key not in self.EXTRA_FIELDS
+        }
+
+
+def online_request_form(letter_form: type[forms.Form]) -> type[OnlineRequestForm]:
+    """The public request form for a letter kind: the operator's form of that kind (the same
+    fields, checks and NIK validation) followed by OnlineRequestForm's fields."""
+    return type(f"Online{letter_form.__name__}", (OnlineRequestForm, letter_form), {})
+
+
+class TrackForm(forms.Form):
+    """/lacak/: a tracking code and the NIK's last 4 digits; both must match one request."""
+
+    code = forms.CharField(
+        label=_("Tracking code"),
+        max_length=20,
+        help_text=_("The 10 letters and digits on your receipt, e.g. 7KQ2M-9XD4P."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )
+    nik_last4 = forms.RegexField(
+        label=_("Last 4 digits of the NIK"),
+        regex=r"^\d{4}$",
+        max_length=4,
+        min_length=4,
+        error_messages={"invalid": _("Enter exactly 4 digits: the last 4 of the NIK.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        help_text=_("The NIK you gave in the request (for a birth letter: the parent's NIK)."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-control"
+
+    def clean_code(self):
+        code = tracking_code_clean(self.cleaned_data["code"])
+        if len(code) != TRACKING_CODE_LENGTH or not set(code) <= set(TRACKING_ALPHABET):
+            raise forms.ValidationError(
+                _(
+                    "A tracking code has 10 letters and digits, e.g. 7KQ2M-9XD4P; "
+                    "check it against your receipt."
+                ),
+                code="invalid",
+            )
+        return code

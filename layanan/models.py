@@ -8,6 +8,8 @@ a signed letter can only be voided.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import Exact
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -16,10 +18,16 @@ from kelurahan.tenancy import TenantQuerySet
 from layanan.storage import get_private_storage
 
 DEFAULT_NUMBER_FORMAT = "{classification}/{seq:03d}/{kelurahan_code}/{month_roman}/{year}"
+TRACKING_CODE_LENGTH = 10
+MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+DOCUMENT_TYPES = ("image/jpeg", "application/pdf")
 
 
 class LetterSettings(models.Model):
     """Per-kelurahan letter settings, created on first use (provisioning never touches them)."""
+
+    # Whether online requests are open shows on the kelurahan's service list (see KelurahanOwned).
+    public_content = True
 
     class Paper(models.TextChoices):
         A4 = "A4", _("A4 (210 × 297 mm)")
@@ -93,6 +101,8 @@ class LetterType(KelurahanOwned):
 class Resident(KelurahanOwned):
     """One row of the kelurahan's resident register; typing a NIK prefills a letter from it."""
 
+    public_content = False  # staff-only: never empties the public page cache
+
     class Sex(models.TextChoices):
         MALE = "L", _("Male")
         FEMALE = "P", _("Female")
@@ -131,6 +141,8 @@ class Resident(KelurahanOwned):
 class NumberCounter(KelurahanOwned):
     """The last letter number used per kelurahan per year; locked while a letter is signed."""
 
+    public_content = False  # staff-only: never empties the public page cache
+
     year = models.PositiveSmallIntegerField(_("year"))
     last = models.PositiveIntegerField(_("last number"), default=0)
 
@@ -147,6 +159,8 @@ class NumberCounter(KelurahanOwned):
 
 class Letter(KelurahanOwned):
     """One letter from request to archive. Signed letters keep their number forever."""
+
+    public_content = False  # staff-only: never empties the public page cache
 
     class State(models.TextChoices):
         SUBMITTED = "submitted", _("Submitted")
@@ -212,6 +226,13 @@ class Letter(KelurahanOwned):
     reason = models.TextField(_("reason for rejection or voiding"), blank=True)
     voided_at = models.DateTimeField(_("voided"), null=True, blank=True)
 
+    # Online requests: what the resident typed to reach them, and the code they follow it by.
+    tracking_code = models.CharField(_("tracking code"), max_length=10, null=True, blank=True)
+    phone = models.CharField(_("phone/WhatsApp"), max_length=20, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    # The hidden id of the form the request came from: sending it again finds this letter.
+    request_key = models.UUIDField(_("request form id"), null=True, blank=True, editable=False)
+
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("letter")
@@ -229,6 +250,17 @@ class Letter(KelurahanOwned):
                 | (Q(sequence__isnull=False, year__isnull=False) & ~Q(number="") & ~Q(pdf="")),
                 name="signed_letter_has_number_and_pdf",
             ),
+            models.UniqueConstraint(fields=["tracking_code"], name="letter_tracking_code_unique"),
+            models.UniqueConstraint(fields=["request_key"], name="letter_request_key_unique"),
+            models.CheckConstraint(
+                condition=Q(tracking_code__isnull=True)
+                | Q(Exact(Length("tracking_code"), TRACKING_CODE_LENGTH)),
+                name="letter_tracking_code_length",
+            ),
+            models.CheckConstraint(
+                condition=Q(request_key__isnull=True) | Q(tracking_code__isnull=False),
+                name="online_request_has_tracking_code",
+            ),
         ]
         indexes = [
             models.Index(fields=["kelurahan", "state", "-created_at"]),
@@ -241,9 +273,26 @@ class Letter(KelurahanOwned):
     def get_verification_url(self):
         return reverse("layanan:verify", kwargs={"token": self.verification_token})
 
+    @property
+    def resident_status(self) -> str:
+        return RESIDENT_STATUS[self.state]
+
+
+# Each state as the resident who asked for the letter reads it (tracking page, emails).
+RESIDENT_STATUS = {
+    Letter.State.SUBMITTED: _("Received; waiting to be checked by the kelurahan"),
+    Letter.State.VERIFIED: _("Checked; waiting to be signed"),
+    Letter.State.SIGNED: _("Signed; ready to be picked up at the kelurahan office"),
+    Letter.State.HANDED_OVER: _("Picked up"),
+    Letter.State.REJECTED: _("Rejected"),
+    Letter.State.VOID: _("Cancelled (void)"),
+}
+
 
 class LetterEvent(KelurahanOwned):
     """One move in a letter's timeline: who moved it from which state to which, and why."""
+
+    public_content = False  # staff-only: never empties the public page cache
 
     letter = models.ForeignKey(
         Letter, on_delete=models.PROTECT, related_name="events", verbose_name=_("letter")
@@ -272,10 +321,56 @@ class LetterEvent(KelurahanOwned):
     def __str__(self):
         return f"{self.from_state} → {self.to_state}"
 
+    @property
+    def resident_status(self) -> str:
+        return RESIDENT_STATUS[self.to_state]
+
+
+class RequirementDocument(KelurahanOwned):
+    """A requirement document (KTP, KK scan) sent with an online request, kept privately.
+
+    Images are stored re-encoded as JPEG, PDFs as sent once checked (layanan.documents); the
+    file has a random name, and `label` is only the resident's file name to show staff.
+    """
+
+    public_content = False  # only staff ever see these
+
+    # Letters are archival and never deleted; their documents go with them or not at all.
+    letter = models.ForeignKey(
+        Letter, on_delete=models.PROTECT, related_name="documents", verbose_name=_("letter")
+    )
+    file = models.FileField(_("file"), storage=get_private_storage, upload_to="documents/%Y/")
+    label = models.CharField(_("file name"), max_length=100)
+    content_type = models.CharField(_("content type"), max_length=30)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        verbose_name = _("requirement document")
+        verbose_name_plural = _("requirement documents")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(content_type__in=DOCUMENT_TYPES),
+                name="document_content_type_allowed",
+            ),
+            models.CheckConstraint(
+                condition=Q(size__gt=0, size__lte=MAX_DOCUMENT_BYTES),
+                name="document_size_in_range",
+            ),
+        ]
+        indexes = [models.Index(fields=["kelurahan", "letter"])]
+
+    def __str__(self):
+        return self.label
+
 
 class AccessLog(KelurahanOwned):
     """Who looked at personal data: every staff view of a letter or resident record, and every
     PDF download or export, for the kelurahan and Diskominfo to audit."""
+
+    public_content = False  # staff-only: never empties the public page cache
 
     class Action(models.TextChoices):
         VIEW = "view", _("Viewed")

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import secrets
+from dataclasses import dataclass
+
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from layanan.models import Letter
+from kelurahan.models import Kelurahan, Service
+from layanan.kinds import KINDS, LetterKind
+from layanan.models import Letter, LetterEvent, LetterSettings, LetterType, RequirementDocument
+
+# States in which a letter has a PDF the resident may take home.
+PDF_STATES = (Letter.State.SIGNED, Letter.State.HANDED_OVER)
 
 
 def letter_for_verification(token: str) -> Letter:
@@ -20,3 +29,118 @@ def letter_for_verification(token: str) -> Letter:
 def mask_name(name: str) -> str:
     """ "Budi Santoso" -> "B*** S******": enough to recognise, not enough to learn."""
     return " ".join(word[0] + "*" * (len(word) - 1) for word in name.split() if word)
+
+
+@dataclass(frozen=True, slots=True)
+class OnlineKind:
+    """A letter type a resident may ask for online at one kelurahan."""
+
+    kind: LetterKind
+    name: str  # the kelurahan's name for it
+    service_id: int | None  # its catalog entry, if the kelurahan linked one
+    catalog_slug: str  # the default catalog entry, for types not made yet
+
+
+def online_request_kinds(kelurahan: Kelurahan) -> list[OnlineKind]:
+    """The letter types open to online requests, in two queries and without writing anything.
+
+    Letter settings and types are made on first use; until then the defaults in code count
+    (online requests on, every kind online and in use), exactly as the first request finds them.
+    """
+    accepting = (
+        LetterSettings.objects.filter(kelurahan=kelurahan)
+        .values_list("online_requests", flat=True)
+        .first()
+    )
+    if accepting is False:
+        return []
+    types = {
+        row["kind"]: row
+        for row in LetterType.objects.for_kelurahan(kelurahan).values(
+            "kind", "name", "online", "is_active", "service_id"
+        )
+    }
+    found = []
+    for key, kind in KINDS.items():
+        row = types.get(key)
+        if row is None:
+            found.append(OnlineKind(kind, kind.name, None, kind.catalog_slug))
+        elif row["online"] and row["is_active"]:
+            found.append(OnlineKind(kind, row["name"], row["service_id"], ""))
+    return found
+
+
+def online_request_kind(kelurahan: Kelurahan, key: str) -> OnlineKind:
+    """One letter type open to online requests, or 404 (unknown, not online, or turned off)."""
+    for online in online_request_kinds(kelurahan):
+        if online.kind.key == key:
+            return online
+    raise Http404
+
+
+def online_request_service(kelurahan: Kelurahan, online: OnlineKind) -> Service | None:
+    """The catalog entry (with its requirements) of a letter type open to online requests."""
+    services = Service.objects.for_kelurahan(kelurahan).filter(is_active=True)
+    if online.service_id:
+        return services.filter(pk=online.service_id).first()
+    return services.filter(slug=online.catalog_slug).first()
+
+
+def letter_for_tracking(code: str, nik_last4: str) -> Letter | None:
+    """The online request with this tracking code whose NIK ends in these digits, or None;
+    which of the two was wrong is not told."""
+    letter = (
+        Letter.objects.select_related("letter_type", "kelurahan__kecamatan__city")
+        .filter(tracking_code=code)
+        .first()
+    )
+    if letter is None or not secrets.compare_digest(letter.nik[-4:], nik_last4):
+        return None
+    return letter
+
+
+def letter_timeline(letter: Letter) -> list[LetterEvent]:
+    return list(LetterEvent.objects.for_kelurahan(letter.kelurahan_id).filter(letter=letter))
+
+
+def letter_for_receipt(letter_id: int) -> Letter:
+    return get_object_or_404(
+        Letter.objects.select_related("letter_type", "kelurahan__kecamatan__city").exclude(
+            tracking_code=None
+        ),
+        pk=letter_id,
+    )
+
+
+def resident_may_download(letter: Letter) -> bool:
+    """A signed (not void) online request, in a kelurahan that lets residents take the PDF."""
+    if letter.tracking_code is None or letter.state not in PDF_STATES or not letter.pdf:
+        return False
+    allowed = (
+        LetterSettings.objects.filter(kelurahan_id=letter.kelurahan_id)
+        .values_list("resident_pdf_download", flat=True)
+        .first()
+    )
+    return allowed is not False  # settings not made yet: the default, allowed
+
+
+def letter_for_resident_download(letter_id: int) -> Letter:
+    letter = Letter.objects.filter(pk=letter_id).first()
+    if letter is None or not resident_may_download(letter):
+        raise Http404
+    return letter
+
+
+def letter_documents(letter: Letter) -> list[RequirementDocument]:
+    return list(
+        RequirementDocument.objects.for_kelurahan(letter.kelurahan_id).filter(letter=letter)
+    )
+
+
+def document_for_staff(user, pk: int) -> RequirementDocument:
+    """A requirement document for staff of its kelurahan who may view letters; 404 otherwise."""
+    if not user.has_perm("layanan.view_letter"):
+        raise Http404
+    return get_object_or_404(
+        RequirementDocument.objects.for_user(user).select_related("letter"), pk=pk
+    )

@@ -11,20 +11,34 @@ import datetime
 import hashlib
 import secrets
 import uuid
+from collections.abc import Sequence
+from functools import partial
 
+from django.conf import settings as django_settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
-from django.db import transaction
-from django.utils import timezone
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kelurahan.models import Kelurahan, Service
 from kelurahan.tenancy import user_can_access
+from layanan.documents import CheckedDocument
 from layanan.kinds import KINDS
-from layanan.models import AccessLog, Letter, LetterEvent, LetterSettings, LetterType
+from layanan.models import (
+    AccessLog,
+    Letter,
+    LetterEvent,
+    LetterSettings,
+    LetterType,
+    RequirementDocument,
+)
 from layanan.numbering import format_number, next_sequence
 from layanan.pdf import render_letter_pdf
+from layanan.tracking import tracking_code_display, tracking_code_new
 
 State = Letter.State
 
@@ -40,6 +54,20 @@ MOVES: dict[str, tuple[tuple[str, ...], str, str]] = {
 
 class TransitionError(ValueError):
     """A move the letter's state does not allow; the message says why."""
+
+
+class OnlineRequestClosed(Exception):
+    """The kelurahan takes no online requests, or not for this letter type (views answer 404)."""
+
+
+class RequestKeyTaken(ValueError):
+    """The form's hidden id already belongs to a request for another NIK; the message says what
+    to do."""
+
+    MESSAGE = gettext_lazy(
+        "This form was already sent for another NIK. Open the request form again "
+        "to make a new request."
+    )
 
 
 def letter_settings_get(*, kelurahan: Kelurahan) -> LetterSettings:
@@ -140,6 +168,7 @@ def _record(letter: Letter, action: str, *, by, note: str = "", **changes) -> Le
         by=by,
         note=note,
     )
+    _resident_notify(letter)
     return letter
 
 
@@ -228,6 +257,142 @@ def letter_sign(
         raise
 
 
+@transaction.atomic
+def letter_request_submit(
+    *,
+    kelurahan: Kelurahan,
+    kind: str,
+    data: dict,
+    nik: str,
+    name: str,
+    phone: str,
+    email: str,
+    documents: Sequence[CheckedDocument],
+    request_key: uuid.UUID,
+) -> Letter:
+    """A resident's online request: a submitted letter with a tracking code, its first event
+    (by nobody: residents have no account) and its requirement documents.
+
+    The same form sent again (the same `request_key`, e.g. a double tap or a reload) returns
+    the letter it made the first time and stores nothing new. Raises OnlineRequestClosed when
+    the kelurahan or this letter type takes no online requests, and RequestKeyTaken when the key
+    belongs to another NIK's request. Side effects: the documents are written to private
+    storage (and removed again if this fails), and the resident is emailed once it commits.
+    """
+    existing = _request_for_key(request_key, kelurahan=kelurahan, nik=nik)
+    if existing is not None:
+        return existing
+    if not letter_settings_get(kelurahan=kelurahan).online_requests:
+        raise OnlineRequestClosed
+    letter_type = letter_types_ensure(kelurahan=kelurahan).get(kind)
+    if letter_type is None or not (letter_type.online and letter_type.is_active):
+        raise OnlineRequestClosed
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            letter = Letter.objects.create(
+                kelurahan=kelurahan,
+                letter_type=letter_type,
+                state=State.SUBMITTED,
+                nik=nik,
+                name=name,
+                data=data,
+                tracking_code=tracking_code_new(),
+                phone=phone,
+                email=email,
+                request_key=request_key,
+            )
+            LetterEvent.objects.create(
+                kelurahan=kelurahan, letter=letter, from_state="", to_state=State.SUBMITTED
+            )
+            for document in documents:
+                row = RequirementDocument(
+                    kelurahan=kelurahan,
+                    letter=letter,
+                    label=document.label,
+                    content_type=document.content_type,
+                    size=len(document.content),
+                    sha256=document.sha256,
+                )
+                row.file.save(
+                    f"{uuid.uuid4().hex}.{document.extension}",
+                    ContentFile(document.content),
+                    save=False,
+                )
+                stored.append(row.file.name)
+                row.save()
+    except Exception as exc:
+        storage = RequirementDocument._meta.get_field("file").storage
+        for name_ in stored:
+            storage.delete(name_)
+        if isinstance(exc, IntegrityError):
+            # The same form, sent twice at once: the other request made the letter first.
+            existing = _request_for_key(request_key, kelurahan=kelurahan, nik=nik)
+            if existing is not None:
+                return existing
+        raise
+    letter.kelurahan, letter.letter_type = kelurahan, letter_type
+    _resident_notify(letter)
+    return letter
+
+
+def _request_for_key(request_key: uuid.UUID, *, kelurahan: Kelurahan, nik: str) -> Letter | None:
+    existing = Letter.objects.filter(request_key=request_key).first()
+    if existing is not None and (existing.kelurahan_id != kelurahan.pk or existing.nik != nik):
+        raise RequestKeyTaken(RequestKeyTaken.MESSAGE)
+    return existing
+
+
+def _resident_notify(letter: Letter) -> None:
+    """Email the resident who asked online the letter's new status, once the move commits.
+
+    Text only and in Indonesian (the portal's default language, whatever language the staff
+    member moving the letter uses). A failing mail server is logged, never undoes the move.
+    """
+    if not letter.email:
+        return
+    subject, body = _status_email(letter)
+    transaction.on_commit(
+        partial(send_mail, subject, body, None, [letter.email], fail_silently=False),
+        robust=True,
+    )
+
+
+def _status_email(letter: Letter) -> tuple[str, str]:
+    with translation.override(django_settings.LANGUAGE_CODE):
+        values = {
+            "code": tracking_code_display(letter.tracking_code or ""),
+            "letter": letter.letter_type.name,
+            "kelurahan": str(letter.kelurahan),
+            "status": letter.resident_status,
+            "reason": letter.reason,
+            "url": django_settings.PORTAL_URL.rstrip("/") + reverse("layanan:track"),
+        }
+        subject = _("Letter request %(code)s: %(status)s") % values
+        if letter.state == State.SUBMITTED:
+            opening = _("We received your request for a %(letter)s at %(kelurahan)s.") % values
+        else:
+            opening = (
+                _("The status of your request for a %(letter)s at %(kelurahan)s has changed.")
+                % values
+            )
+        lines = [opening, "", _("Status: %(status)s") % values]
+        if letter.state == State.REJECTED:
+            lines.append(_("Reason: %(reason)s") % values)
+        lines += [
+            _("Tracking code: %(code)s") % values,
+            "",
+            _(
+                "Follow your request at %(url)s with this tracking code and the last 4 digits "
+                "of your NIK."
+            )
+            % values,
+            "",
+            _("This email was sent automatically; replies are not read."),
+        ]
+        return subject, "\n".join(str(line) for line in lines)
+
+
 def access_log_record(*, by, kelurahan_id: int, action: str, subject: str) -> None:
     """Record that a staff user saw or took personal data (never blocks the view)."""
     AccessLog.objects.create(
@@ -236,14 +401,16 @@ def access_log_record(*, by, kelurahan_id: int, action: str, subject: str) -> No
 
 
 def letter_files_sweep(*, older_than: datetime.timedelta = datetime.timedelta(hours=1)) -> int:
-    """Delete letter PDFs that no letter points to, and return how many.
+    """Delete letter PDFs and requirement documents that no row points to; return how many.
 
-    A PDF is written before its signing transaction commits; if the commit then fails (or an
-    outer transaction rolls back), the file stays behind with personal data in it. Files younger
-    than `older_than` are left alone: they may belong to a signing still in progress.
+    A file is written before its transaction (signing, an online request) commits; if the commit
+    then fails (or an outer transaction rolls back), the file stays behind with personal data in
+    it. Files younger than `older_than` are left alone: they may belong to a transaction still in
+    progress.
     """
     storage = Letter._meta.get_field("pdf").storage
     referenced = set(Letter.objects.exclude(pdf="").values_list("pdf", flat=True))
+    referenced.update(RequirementDocument.objects.values_list("file", flat=True))
     cutoff = timezone.now() - older_than
     removed = 0
 
@@ -254,10 +421,11 @@ def letter_files_sweep(*, older_than: datetime.timedelta = datetime.timedelta(ho
         for directory in directories:
             yield from walk(f"{folder}/{directory}")
 
-    if not storage.exists("letters"):
-        return 0
-    for name in walk("letters"):
-        if name not in referenced and storage.get_modified_time(name) < cutoff:
-            storage.delete(name)
-            removed += 1
+    for folder in ("letters", "documents"):
+        if not storage.exists(folder):
+            continue
+        for name in walk(folder):
+            if name not in referenced and storage.get_modified_time(name) < cutoff:
+                storage.delete(name)
+                removed += 1
     return removed

@@ -28,6 +28,8 @@ from kelurahan.models import (
 )
 from kelurahan.services import region_provision, staff_account_create
 from layanan.models import Resident
+from umkm import demo_data as umkm_demo
+from umkm.models import Business
 
 DEMO_CITY = "33.72"
 DEMO_PASSWORD = "demo-portal-2026"  # noqa: S105 - printed on purpose, demo only
@@ -60,6 +62,10 @@ def demo_city_setup() -> tuple[int, list[DemoLogin]]:
         if not kelurahan.history:
             _fill(kelurahan)
             filled += 1
+    with_places = set(Business.objects.values_list("kelurahan_id", flat=True).distinct())
+    for kelurahan in Kelurahan.objects.filter(kecamatan__city__code=DEMO_CITY):
+        if kelurahan.pk not in with_places:
+            umkm_demo.places_fill(kelurahan)
     pajang = Kelurahan.objects.get(slug="pajang")
     if not Resident.objects.for_kelurahan(pajang).exists():
         _fill_register(pajang)

@@ -1,12 +1,20 @@
-"""Language from the visitor's explicit choice only: Indonesian unless they switched.
+"""Request middleware: the language from the visitor's choice, and staff two-factor login.
+
+Language: from the visitor's explicit choice only, Indonesian unless they switched.
 
 Django's LocaleMiddleware would follow the browser's Accept-Language, and many phones in
 Indonesia are set to English; the portal is Indonesian first, so only the cookie counts.
 """
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+
+from portal.security import step_url
+from portal.selectors import two_factor_step
 
 
 class CookieLanguageMiddleware:
@@ -24,3 +32,40 @@ class CookieLanguageMiddleware:
         patch_vary_headers(response, ("Cookie",))
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class StaffTwoFactorMiddleware:
+    """A staff login counts only once its second step, where one applies, is done.
+
+    A staff user with an authenticator app, or any staff user while Diskominfo requires two-factor
+    login, owes that step after the password. Until it is done every admin address (except logout
+    and the steps themselves) redirects to the step they need, and everywhere else the session
+    counts as not logged in, so staff-only views outside the admin need the step too. Goes after
+    django_otp's OTPMiddleware, which tells whether the session is verified.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        step = two_factor_step(request.user)
+        if step is None:
+            return self.get_response(request)
+        admin_root = reverse("admin:index")
+        if not request.path_info.startswith(admin_root):
+            request.user = AnonymousUser()
+            return self.get_response(request)
+        path = request.path_info
+        if path in {
+            reverse("admin:logout"),
+            reverse("portal:two_factor_setup"),
+            reverse("portal:two_factor_verify"),
+        }:
+            return self.get_response(request)
+        if path == reverse("admin:login"):
+            if request.method == "POST":
+                return self.get_response(request)  # logging in afresh, perhaps as someone else
+            target = request.GET.get("next") or admin_root
+        else:
+            target = request.get_full_path()
+        return HttpResponseRedirect(step_url(step, target))

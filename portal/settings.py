@@ -5,6 +5,7 @@ DATABASE_URL, SECRET_KEY, ALLOWED_HOSTS and friends (see README.md) and gets saf
 rest (HTTPS-only cookies, HSTS, hashed compressed static files).
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -46,8 +47,12 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "import_export",
     "django_ratelimit",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "kelurahan",
     "layanan",
+    "umkm",
     "portal",
 ]
 
@@ -59,9 +64,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "portal.middleware.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -167,6 +176,10 @@ SESSION_COOKIE_SECURE = _SECURE
 CSRF_COOKIE_SECURE = _SECURE
 LANGUAGE_COOKIE_SECURE = _SECURE
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# No script of ours reads the CSRF cookie (forms carry the token), so scripts may not either.
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if _SECURE else 0)
@@ -184,6 +197,35 @@ IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 # The city whose home page "/" shows; any provisioned city has its own page too.
 PORTAL_CITY_CODE = env.str("PORTAL_CITY_CODE", default="33.72")
 PORTAL_NAME = env.str("PORTAL_NAME", default="Portal Kelurahan")
+
+# Staff login lockout (django-axes): 5 wrong passwords for one username from one address lock that
+# pair out for 15 minutes; never a whole address, since residents and staff share carrier-grade
+# NAT. A successful login clears the count; Diskominfo unlocks early by deleting the access
+# attempt in the admin.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Lockouts are logged (WARNING); the per-login INFO lines would drown everything else.
+AXES_VERBOSE = False
+AXES_LOCKOUT_CALLABLE = "portal.security.login_locked_out"
+# The client's address (login lockout, rate limits) is REMOTE_ADDR, the peer gunicorn sees. Behind
+# reverse proxies (load balancer, nginx) set TRUSTED_PROXY_COUNT to how many of them append to
+# X-Forwarded-For: the address is then read that many entries from its right end, which no client
+# can forge. Left at 0 behind a proxy, every login would seem to come from the proxy.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "portal.security.client_ip"
+RATELIMIT_IP_META_KEY = "portal.security.client_ip"
+
+# Staff two-factor login (django-otp, TOTP authenticator apps): Diskominfo can require it for all
+# staff in the admin (security settings); any staff member may turn it on for their own account.
+OTP_TOTP_ISSUER = PORTAL_NAME
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
 # Map tiles: a city may point these at its own tile server.
 MAP_TILE_URL = env.str("MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 MAP_TILE_ATTRIBUTION = env.str(
@@ -191,12 +233,16 @@ MAP_TILE_ATTRIBUTION = env.str(
     default='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>',
 )
 
-EMAIL_BACKEND = env.str(
-    "EMAIL_BACKEND",
-    default="django.core.mail.backends.console.EmailBackend"
-    if DEBUG
-    else "django.core.mail.backends.smtp.EmailBackend",
+# Email (status updates to residents who asked for a letter online): EMAIL_URL, e.g.
+# smtp+tls://user:password@mail.example.go.id:587. Default: printed to the console when DEBUG,
+# a local mail server otherwise. Tests use Django's in-memory outbox.
+EMAIL_CONFIG = env.email_url(
+    "EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25"
 )
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Portal Kelurahan <noreply@localhost>")
+# The portal's public address, for links in emails (sent outside any request).
+PORTAL_URL = env.str("PORTAL_URL", default="http://localhost:8000")
 
 LOGGING = {
     "version": 1,

@@ -3,19 +3,32 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
 
-from portal import views
+from kelurahan.pagecache import cached_public_page
+from portal import security, views
+
+city_page = cached_public_page(per_kelurahan=False)
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", city_page(views.home), name="home"),
     path("cari/", views.search, name="search"),
-    path("kota/<slug:slug>/", views.city, name="city"),
-    path("kecamatan/<slug:slug>/", views.kecamatan, name="kecamatan"),
+    path("kota/<slug:slug>/", city_page(views.city), name="city"),
+    path("kecamatan/<slug:slug>/", city_page(views.kecamatan), name="kecamatan"),
+    # Ahead of the kelurahan include: the service list with layanan's "Ajukan online" buttons.
+    path(
+        "k/<slug:slug>/layanan/",
+        cached_public_page(views.kelurahan_services),
+        name="kelurahan_services",
+    ),
     path("bahasa/<str:language>/", views.set_language, name="set_language"),
+    # Staff login's second step, inside /admin/ but ahead of the admin's own addresses.
+    path("admin/two-factor/", security.two_factor_verify, name="two_factor_verify"),
+    path("admin/two-factor/setup/", security.two_factor_setup, name="two_factor_setup"),
 ]
 urlpatterns = [
     path("", include((urlpatterns, "portal"))),
     path("k/<slug:slug>/", include("kelurahan.urls")),
     path("", include("layanan.urls")),
+    path("", include("umkm.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon),
     path("admin/", admin.site.urls),

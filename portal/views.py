@@ -5,12 +5,15 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.db import connection
 from django.http import HttpResponse, HttpResponsePermanentRedirect, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
 from kelurahan import selectors
 from kelurahan.forms import KelurahanSearchForm
 from kelurahan.models import City, Kecamatan
+from layanan.selectors import online_request_kinds
 
 
 def _city_page(request, city):
@@ -45,6 +48,43 @@ def kecamatan(request, slug):
             "kecamatan": item,
             "kelurahan_list": kecamatan_list[0].kelurahan_list,
             "markers": selectors.markers_for(kecamatan_list),
+        },
+    )
+
+
+def kelurahan_services(request, slug):
+    """/k/<slug>/layanan/: the kelurahan's service catalog with "Ajukan online" on every service
+    whose letter type takes online requests.
+
+    It lives here because kelurahan may not import layanan and portal composes both: portal/urls.py
+    routes this address here ahead of the kelurahan include (so `kelurahan:services` still names
+    it), with kelurahan's selectors and template; each service gets `online_request_url`, and
+    online letter types without a listed service are passed as `online_requests_other`.
+    """
+    kelurahan = selectors.kelurahan_get_public(slug)
+    services = list(selectors.services_for(kelurahan))
+    by_id = {service.pk: service for service in services}
+    by_slug = {service.slug: service for service in services}
+    others = []
+    for online in online_request_kinds(kelurahan):
+        url = reverse("layanan:request", args=[kelurahan.slug, online.kind.key])
+        service = by_id.get(online.service_id) or by_slug.get(online.catalog_slug)
+        if service is not None and not hasattr(service, "online_request_url"):
+            service.online_request_url = url
+        else:
+            others.append({"name": online.name, "url": url})
+    return render(
+        request,
+        "kelurahan/service_list.html",
+        {
+            "kelurahan": kelurahan,
+            "services": services,
+            "online_requests_other": others,
+            "track_url": reverse("layanan:track")
+            if others or any(hasattr(s, "online_request_url") for s in services)
+            else "",
+            "section": "services",
+            "page_title": _("Services"),
         },
     )
 

@@ -76,3 +76,49 @@ class KarangTarunaActivityFactory(factory.django.DjangoModelFactory):
 
     title = factory.Sequence(lambda n: f"Turnamen voli {n}")
     date = factory.LazyFunction(timezone.localdate)
+
+
+# --- UMKM and wisata ----------------------------------------------------------------------------
+
+from decimal import Decimal  # noqa: E402
+
+from umkm.models import Business, BusinessCategory, Product, Status, TourismSpot  # noqa: E402
+
+
+class BusinessFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Business
+
+    name = factory.Sequence(lambda n: f"Warung Soto {n}")
+    slug = factory.Sequence(lambda n: f"warung-soto-{n}")
+    category = factory.LazyFunction(lambda: BusinessCategory.objects.get(slug="kuliner"))
+    owner_name = factory.Faker("name", locale="id_ID")
+    description = "Soto ayam kampung dengan nasi hangat."
+    whatsapp = "6281234567890"
+    address = "Jl. Pajang No. 3"
+    latitude = Decimal("-7.566000")
+    longitude = Decimal("110.791000")
+    status = Status.PUBLISHED
+
+
+class TourismSpotFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TourismSpot
+
+    name = factory.Sequence(lambda n: f"Taman Kota {n}")
+    slug = factory.Sequence(lambda n: f"taman-kota-{n}")
+    category = TourismSpot.Category.NATURE
+    description = "Taman hijau di tepi sungai."
+    latitude = Decimal("-7.567000")
+    longitude = Decimal("110.792000")
+    status = Status.PUBLISHED
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Product
+
+    place = factory.SubFactory(BusinessFactory, kelurahan=factory.SelfAttribute("..kelurahan"))
+    name = factory.Sequence(lambda n: f"Soto {n}")
+    price_min = 10000
+    price_max = 15000

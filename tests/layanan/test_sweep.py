@@ -40,4 +40,4 @@ def test_a_fresh_orphan_may_still_be_a_signing_in_progress_and_stays(signed_lett
 def test_the_command_reports_what_it_deleted(db, capsys):
     call_command("letters_sweep")
 
-    assert "0 orphaned letter PDF(s) deleted." in capsys.readouterr().out
+    assert "0 orphaned letter file(s) deleted." in capsys.readouterr().out

@@ -590,6 +590,13 @@ def fill(kelurahan, count, *, start):
         ServiceFactory(kelurahan=kelurahan)
 
 
+@pytest.fixture
+def rendered_fresh(settings):
+    """Query counts are about rendering: the whole-page cache is off (its own tests are in
+    test_page_cache.py)."""
+    settings.PAGE_CACHE_SECONDS = 0
+
+
 def queries_per_page(client, addresses) -> dict[str, int]:
     counts = {}
     for address in addresses:
@@ -599,6 +606,7 @@ def queries_per_page(client, addresses) -> dict[str, int]:
     return counts
 
 
+@pytest.mark.usefixtures("rendered_fresh")
 def test_kelurahan_pages_take_as_many_queries_with_lots_of_content_as_with_little(
     client, empty_kelurahan
 ):
@@ -616,6 +624,7 @@ def test_kelurahan_pages_take_as_many_queries_with_lots_of_content_as_with_littl
     assert max(lots.values()) <= 6
 
 
+@pytest.mark.usefixtures("rendered_fresh")
 def test_the_news_pages_take_as_many_queries_for_60_articles_as_for_3(client, empty_kelurahan):
     publish(empty_kelurahan, 3)
     addresses = [url(empty_kelurahan), url(empty_kelurahan, "berita/")]
@@ -629,6 +638,7 @@ def test_the_news_pages_take_as_many_queries_for_60_articles_as_for_3(client, em
     assertContains(client.get(addresses[1], {"page": 6}), "Kabar 059")
 
 
+@pytest.mark.usefixtures("rendered_fresh")
 def test_the_rt_rw_page_takes_as_many_queries_for_40_rw_as_for_2(client, empty_kelurahan):
     def add_rw(numbers):
         for number in numbers:
@@ -648,6 +658,7 @@ def test_the_rt_rw_page_takes_as_many_queries_for_40_rw_as_for_2(client, empty_k
     assertContains(client.get(address[0]), 'id="rw-40"')
 
 
+@pytest.mark.usefixtures("rendered_fresh")
 def test_city_pages_take_as_many_queries_for_a_whole_city_as_for_one_kecamatan(
     client, kecamatan_laweyan
 ):

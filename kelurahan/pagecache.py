@@ -1,0 +1,121 @@
+"""Whole-page cache for public pages, invalidated per kelurahan the moment its content changes.
+
+A public page is the same for every anonymous visitor (in one language), so its rendered bytes
+are kept in the cache (Redis in production) under a key that carries two versions: the city's
+(bumped when any kelurahan, kecamatan or city row changes, after provisioning, and when a row
+shown on a city-wide list changes: `public_city_content`) and the kelurahan's (bumped when any of
+its rows with `public_content` changes). A save or delete bumps the version, so the
+next request renders afresh: an operator's edit shows at once, and stale copies simply expire.
+
+Django's cache_page cannot do this: its keys know nothing of kelurahan, so an edit would wait for
+the timeout, or clearing would have to reach every page of the city.
+
+Visitors with a session (staff, or a resident in the middle of a form) always get a fresh page.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models.signals import post_delete, post_save
+from django.http import HttpResponse
+
+CITY_KEY = "pages:v:city"
+TIMEOUT_DEFAULT = 600
+
+
+def _kelurahan_key(slug: str) -> str:
+    return f"pages:v:k:{slug}"
+
+
+def _timeout() -> int:
+    return getattr(settings, "PAGE_CACHE_SECONDS", TIMEOUT_DEFAULT)
+
+
+def city_pages_invalidate() -> None:
+    """Every cached public page of the deployment is stale (the city version is in every key)."""
+    cache.set(CITY_KEY, time.time_ns(), None)
+
+
+def kelurahan_pages_invalidate(slug: str) -> None:
+    cache.set(_kelurahan_key(slug), time.time_ns(), None)
+
+
+def _versions(*keys: str) -> list[int]:
+    found = cache.get_many(keys)
+    versions = []
+    for key in keys:
+        if key not in found:
+            # No version yet (or the cache was emptied): start one. add() keeps a concurrent one.
+            cache.add(key, time.time_ns(), None)
+            found[key] = cache.get(key)
+        versions.append(found[key])
+    return versions
+
+
+def _cacheable_request(request) -> bool:
+    """Only visitors carrying nothing personal: no session, no pending messages."""
+    harmless = {settings.LANGUAGE_COOKIE_NAME, settings.CSRF_COOKIE_NAME}
+    return _timeout() > 0 and request.method in ("GET", "HEAD") and set(request.COOKIES) <= harmless
+
+
+def cached_public_page(view=None, *, per_kelurahan: bool = True):
+    """Decorate a public view: serve its cached copy, or render and keep it.
+
+    `per_kelurahan` views take the kelurahan's `slug`; others (city pages) depend on the city
+    version only. Only complete 200 responses without cookies are kept.
+    """
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not _cacheable_request(request):
+                return view(request, *args, **kwargs)
+            keys = [CITY_KEY]
+            if per_kelurahan:
+                keys.append(_kelurahan_key(kwargs["slug"]))
+            versions = ".".join(str(v) for v in _versions(*keys))
+            key = f"pages:{versions}:{request.LANGUAGE_CODE}:{request.get_full_path()}"
+            kept = cache.get(key)
+            if kept is not None:
+                content, headers = kept
+                return HttpResponse(content, headers=headers)
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render"):
+                response.render()
+            # A page holding a CSRF token belongs to this visitor's cookie: never shared.
+            personal = response.cookies or request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+            if response.status_code == 200 and not response.streaming and not personal:
+                cache.set(key, (response.content, dict(response.headers)), _timeout())
+            return response
+
+        return wrapped
+
+    return decorate(view) if view is not None else decorate
+
+
+def _changed(sender, instance, **kwargs):
+    """post_save / post_delete of any model: bump the versions its public pages depend on."""
+    from kelurahan.models import City, Kecamatan, Kelurahan
+
+    if isinstance(instance, City | Kecamatan):
+        city_pages_invalidate()
+        return
+    if isinstance(instance, Kelurahan):
+        city_pages_invalidate()  # names and lists on city pages
+        kelurahan_pages_invalidate(instance.slug)
+        return
+    if getattr(instance, "public_city_content", False):
+        city_pages_invalidate()  # also on city-wide lists (UMKM, wisata)
+    if getattr(instance, "public_content", False) and getattr(instance, "kelurahan_id", None):
+        slug = Kelurahan.objects.filter(pk=instance.kelurahan_id).values_list("slug", flat=True)
+        for one in slug:
+            kelurahan_pages_invalidate(one)
+
+
+def connect() -> None:
+    post_save.connect(_changed, dispatch_uid="kelurahan.pagecache.save")
+    post_delete.connect(_changed, dispatch_uid="kelurahan.pagecache.delete")

@@ -1,0 +1,188 @@
+"""Public UMKM and wisata pages: lists with filters and a map, detail pages, GeoJSON, proposals."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
+from django_ratelimit.decorators import ratelimit
+
+from kelurahan import selectors as kelurahan_selectors
+from umkm import selectors, services
+from umkm.forms import BusinessProposalForm, PlaceFilterForm
+from umkm.selectors import BUSINESSES, SPOTS, Kind
+
+PER_PAGE = 12
+# Markers change when an operator publishes; a few minutes' staleness is fine for a map.
+GEOJSON_MAX_AGE = 300
+
+
+def _filter_form(request, kind: Kind, city) -> PlaceFilterForm:
+    return PlaceFilterForm(
+        request.GET or None,
+        categories=kind.categories(),
+        kelurahan_list=selectors.city_kelurahan(city) if city else None,
+    )
+
+
+def _list_page(request, kind: Kind, *, kelurahan=None, city=None):
+    form = _filter_form(request, kind, city)
+    filters = form.filters()
+    places = selectors.places_published(kind, filters=filters, kelurahan=kelurahan, city=city)
+    page = Paginator(places, PER_PAGE).get_page(request.GET.get("page"))
+    filter_query = urlencode(
+        {
+            key: value
+            for key, value in (
+                ("q", filters.query),
+                ("kategori", filters.category),
+                ("kecamatan", filters.kecamatan),
+                ("kelurahan", filters.kelurahan),
+            )
+            if value
+        }
+    )
+    if kelurahan is not None:
+        geojson_url = reverse(kind.geojson_url_name, kwargs={"slug": kelurahan.slug})
+        template = "umkm/place_list.html"
+    else:
+        geojson_url = reverse(kind.city_geojson_url_name)
+        template = "umkm/place_city_list.html"
+    return render(
+        request,
+        template,
+        {
+            "kind": kind.key,
+            "kelurahan": kelurahan,
+            "city": city,
+            "form": form,
+            "filters": filters,
+            "page_obj": page,
+            "pagination_query": filter_query,
+            "geojson_url": f"{geojson_url}?{filter_query}" if filter_query else geojson_url,
+            "section": kind.key,
+            "page_title": _("UMKM") if kind is BUSINESSES else _("Tourism"),
+        },
+    )
+
+
+@cache_control(public=True, max_age=GEOJSON_MAX_AGE)
+def _geojson(request, kind: Kind, *, kelurahan=None, city=None):
+    filters = _filter_form(request, kind, city).filters()
+    places = selectors.places_published(kind, filters=filters, kelurahan=kelurahan, city=city)
+    return JsonResponse(
+        selectors.places_geojson(kind, places),
+        content_type="application/geo+json",
+        json_dumps_params={"separators": (",", ":"), "ensure_ascii": False},
+    )
+
+
+def _detail_page(request, kind: Kind, slug: str, item: str):
+    kelurahan = kelurahan_selectors.kelurahan_get_public(slug)
+    place = selectors.place_get_published(kind, kelurahan, item)
+    markers = []
+    if place.has_location:
+        markers = [
+            {
+                "name": place.name,
+                "lat": float(place.latitude),
+                "lng": float(place.longitude),
+                "url": place.get_absolute_url(),
+            }
+        ]
+    photos = list(place.photos.all())
+    return render(
+        request,
+        "umkm/business_detail.html" if kind is BUSINESSES else "umkm/tourismspot_detail.html",
+        {
+            "kelurahan": kelurahan,
+            "place": place,
+            "photos": photos,
+            "markers": markers,
+            "kind": kind.key,
+            "section": kind.key,
+            "page_title": place.name,
+        },
+    )
+
+
+def business_list(request, slug):
+    kelurahan = kelurahan_selectors.kelurahan_get_public(slug)
+    return _list_page(request, BUSINESSES, kelurahan=kelurahan)
+
+
+def spot_list(request, slug):
+    kelurahan = kelurahan_selectors.kelurahan_get_public(slug)
+    return _list_page(request, SPOTS, kelurahan=kelurahan)
+
+
+def city_business_list(request):
+    return _list_page(request, BUSINESSES, city=kelurahan_selectors.city_for_home())
+
+
+def city_spot_list(request):
+    return _list_page(request, SPOTS, city=kelurahan_selectors.city_for_home())
+
+
+def business_geojson(request, slug):
+    kelurahan = kelurahan_selectors.kelurahan_get_public(slug)
+    return _geojson(request, BUSINESSES, kelurahan=kelurahan)
+
+
+def spot_geojson(request, slug):
+    kelurahan = kelurahan_selectors.kelurahan_get_public(slug)
+    return _geojson(request, SPOTS, kelurahan=kelurahan)
+
+
+def city_business_geojson(request):
+    return _geojson(request, BUSINESSES, city=kelurahan_selectors.city_for_home())
+
+
+def city_spot_geojson(request):
+    return _geojson(request, SPOTS, city=kelurahan_selectors.city_for_home())
+
+
+def business_detail(request, slug, item):
+    return _detail_page(request, BUSINESSES, slug, item)
+
+
+def spot_detail(request, slug, item):
+    return _detail_page(request, SPOTS, slug, item)
+
+
+@ratelimit(key="ip", rate="10/h", method="POST", block=True)
+def business_propose(request, slug):
+    """A resident proposes a business; it waits as PENDING until an operator publishes it."""
+    kelurahan = kelurahan_selectors.kelurahan_get_public(slug)
+    form = BusinessProposalForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        thanks = _(
+            "Thank you. The kelurahan's staff will check your proposal and publish it; "
+            "this usually takes a few working days."
+        )
+        if form.is_spam:
+            # Answer a robot as if it succeeded, and keep nothing.
+            messages.success(request, thanks)
+            return redirect("umkm:businesses", slug=kelurahan.slug)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            data.pop("website", None)
+            services.business_propose(kelurahan=kelurahan, **data)
+            messages.success(request, thanks)
+            return redirect("umkm:businesses", slug=kelurahan.slug)
+    return render(
+        request,
+        "umkm/business_propose.html",
+        {
+            "kelurahan": kelurahan,
+            "form": form,
+            "section": "umkm",
+            "page_title": _("Propose a UMKM listing"),
+        },
+    )
