@@ -69,3 +69,16 @@ class StaffTwoFactorMiddleware:
         else:
             target = request.get_full_path()
         return HttpResponseRedirect(step_url(step, target))
+
+
+class PermissionsPolicyMiddleware:
+    """Permissions-Policy on every response (Django sets the other security headers itself)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.policy = settings.PERMISSIONS_POLICY
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", self.policy)
+        return response
