@@ -29,6 +29,11 @@ test: $(BIN)/.installed
 bench: $(BIN)/.installed
 	$(BIN)/python tests/bench/run.py
 
+## bench-server: only the server benchmark (gunicorn + PostgreSQL + Redis, driven by wrk)
+.PHONY: bench-server
+bench-server: $(BIN)/.installed
+	$(BIN)/python tests/bench/server.py
+
 ## lint: ruff check and format check
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

@@ -105,6 +105,8 @@ DATABASES = {
 if "DATABASE_URL" not in os.environ:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Keep: with the pool, Django passes ConnectionPool.check_connection, so a connection cut by
+    # a database restart is replaced before a request gets it (scripts/load_faults.py shows it).
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     if env.bool("DATABASE_POOL", default=True):
         # psycopg 3's pool, one per process; it replaces persistent connections.
@@ -120,6 +122,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: CACHE_URL, e.g. redis://127.0.0.1:6379/1. Default: local memory.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://portal")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "portal.cache.RedisCache"  # one client per pool (see there)
 # Rate limits count in the cache. django-ratelimit 4.1 predates Django's own RedisCache and only
 # warns that it is not on its list; its incr() is Redis INCR, atomic, which is all it needs. A
 # local-memory cache counts per process: right for one local process, and why production sets

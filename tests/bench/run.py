@@ -1,11 +1,12 @@
-"""Benchmarks for Portal Kelurahan: provisioning and public pages; they print figures, never judge.
+"""Benchmarks for Portal Kelurahan: provisioning, public pages and UMKM/wisata; print, never judge.
 
-    .venv/bin/python tests/bench/run.py [--sqlite] [--skip-all] [--only provision|pages]
+    .venv/bin/python tests/bench/run.py [--sqlite] [--skip-all] [--only provision|pages|umkm|server]
 
 Runs on PostgreSQL (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/portal_bench):
 the database is dropped and created anew, migrated, then measured. --sqlite uses a temporary
 SQLite file instead, for a quick look. Production-like settings: DEBUG=false, the psycopg pool,
-hashed static files (collected into a temporary folder).
+hashed static files (collected into a temporary folder). Last comes the server benchmark
+(tests/bench/server.py: gunicorn, Redis and wrk, on a database of its own; `make bench-server`).
 """
 
 from __future__ import annotations
@@ -38,8 +39,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--only",
-        choices=["provision", "pages"],
-        help="measure only provisioning or only pages (the city is still provisioned as setup)",
+        choices=["provision", "pages", "umkm", "server"],
+        help="measure only provisioning, only pages or only UMKM/wisata (the city is still "
+        "provisioned as setup), or only the server under gunicorn (tests/bench/server.py)",
     )
     return parser.parse_args(argv)
 
@@ -126,10 +128,13 @@ def main(argv: list[str] | None = None) -> int:
     command = command_line(argv)
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    from tests.bench import database
+    from tests.bench import database, server
 
+    if args.only == "server":
+        return server.main([])
     measure_provision = args.only in (None, "provision")
     measure_pages = args.only in (None, "pages")
+    measure_umkm = args.only in (None, "umkm")
     with tempfile.TemporaryDirectory(prefix="portal-bench-") as tmp:
         if args.sqlite:
             url = database.sqlite_url(tmp)
@@ -145,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         from django.db import connection
 
         from kelurahan.models import Kelurahan
-        from tests.bench import pages, provision
+        from tests.bench import pages, provision, umkm
 
         # 404s of the empty site would log a warning per request.
         logging.getLogger("django.request").setLevel(logging.ERROR)
@@ -167,11 +172,15 @@ def main(argv: list[str] | None = None) -> int:
                     settled = f"{done} after --all took {time.perf_counter() - started:.1f} s."
                     gc.collect()
                     pages.bench_after_all(command, kelurahan, before, before_total, settled)
+            if measure_umkm:
+                umkm.bench(command, kelurahan)
             print(f"Load average at the end (1/5/15 min): {load_average()}")
         finally:
             connection.close()
             if hasattr(connection, "close_pool"):
                 connection.close_pool()
+    if args.only is None and not args.sqlite:
+        return server.main([])
     return 0
 
 
