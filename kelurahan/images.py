@@ -86,8 +86,12 @@ def reencode_image(data: io.BufferedIOBase, *, max_edge: int = MAX_EDGE) -> byte
         image = background
     image.thumbnail((max_edge, max_edge))
     out = io.BytesIO()
-    # A fresh save writes no EXIF, GPS, XMP or comment blocks.
-    image.convert("RGB").save(out, format="JPEG", quality=85, optimize=True, progressive=True)
+    # A fresh save writes no EXIF, GPS or XMP blocks. Pillow would copy the original's comment
+    # (a JPEG COM segment, or a PNG text chunk named "comment"), so it is set empty: no payload
+    # hidden there survives, and one longer than a JPEG marker holds cannot make the save fail.
+    image.convert("RGB").save(
+        out, format="JPEG", quality=85, optimize=True, progressive=True, comment=b""
+    )
     return out.getvalue()
 
 

@@ -16,6 +16,7 @@ Visitors with a session (staff, or a resident in the middle of a form) always ge
 from __future__ import annotations
 
 import functools
+import hashlib
 import time
 
 from django.conf import settings
@@ -25,6 +26,9 @@ from django.http import HttpResponse
 
 CITY_KEY = "pages:v:city"
 TIMEOUT_DEFAULT = 600
+# Longer addresses (no page of ours needs one) are served fresh, not kept: a visitor inventing
+# query strings could otherwise fill the cache. Each copy still expires after the timeout.
+MAX_PATH = 200
 
 
 def _kelurahan_key(slug: str) -> str:
@@ -72,13 +76,15 @@ def cached_public_page(view=None, *, per_kelurahan: bool = True):
     def decorate(view):
         @functools.wraps(view)
         def wrapped(request, *args, **kwargs):
-            if not _cacheable_request(request):
+            path = request.get_full_path()
+            if not _cacheable_request(request) or len(path) > MAX_PATH:
                 return view(request, *args, **kwargs)
             keys = [CITY_KEY]
             if per_kelurahan:
                 keys.append(_kelurahan_key(kwargs["slug"]))
             versions = ".".join(str(v) for v in _versions(*keys))
-            key = f"pages:{versions}:{request.LANGUAGE_CODE}:{request.get_full_path()}"
+            digest = hashlib.sha256(path.encode()).hexdigest()
+            key = f"pages:{versions}:{request.LANGUAGE_CODE}:{digest}"
             kept = cache.get(key)
             if kept is not None:
                 content, headers = kept

@@ -29,6 +29,8 @@ MAX_DOCUMENTS = 5
 DOCUMENT_MAX_EDGE = 2400
 
 PDF_MAGIC = b"%PDF-"
+PDF_END = b"%%EOF"
+PDF_WHITESPACE = b"\x00\t\n\x0c\r "  # as the PDF standard counts it
 JPEG_MAGIC = b"\xff\xd8\xff"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -180,7 +182,10 @@ def _image_reencoded(content: bytes, label: str) -> bytes:
 
 
 def _pdf_check(content: bytes, label: str) -> None:
-    if b"%%EOF" not in content[-2048:]:
+    # Only whitespace may follow the last %%EOF: bytes appended there (a ZIP, an HTML page) make
+    # the file a polyglot, a PDF that is also something else.
+    end = content.rfind(PDF_END)
+    if end < 0 or content[end + len(PDF_END) :].strip(PDF_WHITESPACE):
         raise DocumentRejected(
             _format_lazy(
                 _(

@@ -74,8 +74,8 @@ class LetterForm(forms.Form):
     occupation = forms.CharField(label=_("Occupation"), max_length=100)
     citizenship = forms.CharField(label=_("Citizenship"), max_length=10, initial="WNI")
     address = forms.CharField(label=_("Address"), max_length=255)
-    rt = forms.RegexField(label=_("RT"), regex=r"^\d{1,3}$", max_length=3)
-    rw = forms.RegexField(label=_("RW"), regex=r"^\d{1,3}$", max_length=3)
+    rt = forms.RegexField(label=_("RT"), regex=r"^[0-9]{1,3}$", max_length=3)
+    rw = forms.RegexField(label=_("RW"), regex=r"^[0-9]{1,3}$", max_length=3)
     purpose = forms.CharField(
         label=_("Purpose (keperluan)"),
         max_length=300,
@@ -136,7 +136,7 @@ class SignForm(forms.Form):
     signer_name = forms.CharField(label=_("Signer's name"), max_length=150)
     signer_position = forms.CharField(label=_("Signer's position"), max_length=150)
     signer_nip = forms.RegexField(
-        label=_("Signer's NIP"), regex=r"^\d{18}$", required=False, max_length=18
+        label=_("Signer's NIP"), regex=r"^[0-9]{18}$", required=False, max_length=18
     )
 
 
@@ -477,7 +477,7 @@ class TrackForm(forms.Form):
     )
     nik_last4 = forms.RegexField(
         label=_("Last 4 digits of the NIK"),
-        regex=r"^\d{4}$",
+        regex=r"^[0-9]{4}$",  # ASCII only: \d also matches "٣" and "３"
         max_length=4,
         min_length=4,
         error_messages={"invalid": _("Enter exactly 4 digits: the last 4 of the NIK.")},

@@ -119,3 +119,10 @@ def test_a_logged_in_visitor_always_gets_a_fresh_page(client, operator_a, kelura
     client.force_login(operator_a)
 
     assert fetch(client, page)[1] > 0
+
+
+def test_invented_long_addresses_are_served_but_never_kept(client, kelurahan_a):
+    page = f"/k/{kelurahan_a.slug}/berita/?q={'x' * 300}"
+    fetch(client, page)
+
+    assert fetch(client, page)[1] > 0
