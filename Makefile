@@ -25,9 +25,12 @@ run: $(BIN)/.installed
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest -q
 
-## bench: benchmarks that print figures (PostgreSQL; BENCH_DATABASE_URL overrides)
+## bench: benchmarks that print figures (PostgreSQL; BENCH_DATABASE_URL overrides): provisioning,
+## pages, UMKM, page weight, the server under gunicorn, letter signing, resident import
 bench: $(BIN)/.installed
 	$(BIN)/python tests/bench/run.py
+	$(BIN)/python tests/bench/letters.py
+	$(BIN)/python tests/bench/import_residents.py
 
 ## bench-server: only the server benchmark (gunicorn + PostgreSQL + Redis, driven by wrk)
 .PHONY: bench-server

@@ -163,11 +163,9 @@ class BusinessProposalForm(forms.Form):
             "Up to %(count)d JPEG, PNG or WebP photos of at most %(size)s each; the first one is "
             "the cover. Location data inside the photos is removed."
         ) % {"count": MAX_PROPOSAL_PHOTOS, "size": filesizeformat(settings.MAX_IMAGE_UPLOAD_BYTES)}
-        for name, field in self.fields.items():
+        for field in self.fields.values():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs.setdefault("class", css)
-            if field.help_text:
-                field.widget.attrs.setdefault("aria-describedby", f"id_{name}_help")
 
     def clean(self):
         cleaned = super().clean()

@@ -24,7 +24,7 @@ class MapPickerInput(forms.NumberInput):
 
     class Media:
         css = {"all": ["vendor/leaflet/leaflet.css", "css/map_picker.css"]}
-        js = ["vendor/leaflet/leaflet.js", "js/map_picker.js"]
+        js = ["vendor/leaflet/leaflet.js", "js/map.js", "js/map_picker.js"]
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)

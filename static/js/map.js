@@ -5,6 +5,19 @@
 (function () {
   "use strict";
 
+  /* Leaflet finds its marker images by parsing a CSS url(); with hashed static file names that
+     fails (404), so the page hands over the real URLs. */
+  function useIcons(element) {
+    if (!element.dataset.iconUrl) { return; }
+    L.Icon.Default.imagePath = "";
+    L.Icon.Default.mergeOptions({
+      iconUrl: element.dataset.iconUrl,
+      iconRetinaUrl: element.dataset.iconRetinaUrl,
+      shadowUrl: element.dataset.shadowUrl
+    });
+  }
+  window.PortalMap = { useIcons: useIcons }; // the admin's map picker uses it too
+
   function popup(point) {
     var box = document.createElement("div");
     box.className = "place-popup";
@@ -27,6 +40,7 @@
   function show(element, points) {
     if (!points.length) { return; }
     element.hidden = false;
+    useIcons(element);
     var map = L.map(element, { scrollWheelZoom: false });
     L.tileLayer(element.dataset.tileUrl, { maxZoom: 19, attribution: element.dataset.attribution }).addTo(map);
     var group = typeof L.markerClusterGroup === "function" && points.length > 1

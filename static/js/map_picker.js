@@ -18,6 +18,7 @@
     if (help && help.classList.contains("map-picker-help")) { help.hidden = false; }
 
     var center = element.dataset.center.split(",").map(Number);
+    if (window.PortalMap) { window.PortalMap.useIcons(element); }
     var map = L.map(element, { scrollWheelZoom: false });
     L.tileLayer(element.dataset.tileUrl, { maxZoom: 19, attribution: element.dataset.attribution }).addTo(map);
     var marker = null;

@@ -1,6 +1,7 @@
 """Benchmarks for Portal Kelurahan: provisioning, public pages and UMKM/wisata; print, never judge.
 
-    .venv/bin/python tests/bench/run.py [--sqlite] [--skip-all] [--only provision|pages|umkm|server]
+    .venv/bin/python tests/bench/run.py [--sqlite] [--skip-all]
+        [--only provision|pages|umkm|server|weight]
 
 Runs on PostgreSQL (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/portal_bench):
 the database is dropped and created anew, migrated, then measured. --sqlite uses a temporary
@@ -39,9 +40,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--only",
-        choices=["provision", "pages", "umkm", "server"],
+        choices=["provision", "pages", "umkm", "server", "weight"],
         help="measure only provisioning, only pages or only UMKM/wisata (the city is still "
-        "provisioned as setup), or only the server under gunicorn (tests/bench/server.py)",
+        "provisioned as setup), or only the server under gunicorn (tests/bench/server.py), or "
+        "only page weight in Chromium (tests/bench/weight.py)",
     )
     return parser.parse_args(argv)
 
@@ -128,10 +130,12 @@ def main(argv: list[str] | None = None) -> int:
     command = command_line(argv)
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    from tests.bench import database, server
+    from tests.bench import database, server, weight
 
     if args.only == "server":
         return server.main([])
+    if args.only == "weight":
+        return weight.main([])
     measure_provision = args.only in (None, "provision")
     measure_pages = args.only in (None, "pages")
     measure_umkm = args.only in (None, "umkm")
@@ -180,6 +184,7 @@ def main(argv: list[str] | None = None) -> int:
             if hasattr(connection, "close_pool"):
                 connection.close_pool()
     if args.only is None and not args.sqlite:
+        weight.main([])
         return server.main([])
     return 0
 

@@ -3,6 +3,8 @@ publishes it. The form is rate-limited and has a honeypot."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
@@ -152,7 +154,11 @@ def test_a_bad_proposal_says_what_to_fix_and_stores_nothing(
 
     assert response.status_code == 200
     assert any(message in e for e in response.context["form"].errors[field])
-    assertContains(response, "Some fields need fixing")
+    # The error summary leads to the field (Django ties the message to it: aria-describedby).
+    assertContains(response, 'id="error-summary"')
+    assertContains(response, f'href="#id_{field}"')
+    described = re.search(rf'aria-describedby="([^"]*)"[^>]*id="id_{field}"', response.text)
+    assert described and f"id_{field}_error" in described.group(1).split()
     assert not Business.objects.exists()
 
 
