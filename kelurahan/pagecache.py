@@ -1,11 +1,12 @@
 """Whole-page cache for public pages, invalidated per kelurahan the moment its content changes.
 
 A public page is the same for every anonymous visitor (in one language), so its rendered bytes
-are kept in the cache (Redis in production) under a key that carries two versions: the city's
-(bumped when any kelurahan, kecamatan or city row changes, after provisioning, and when a row
-shown on a city-wide list changes: `public_city_content`) and the kelurahan's (bumped when any of
-its rows with `public_content` changes). A save or delete bumps the version, so the
-next request renders afresh: an operator's edit shows at once, and stale copies simply expire.
+are kept in the cache (Redis in production) with the two versions it was rendered under, and
+served only while both are current: the city's (bumped when any kelurahan, kecamatan or city row
+changes, after provisioning, and when a row shown on a city-wide list changes:
+`public_city_content`) and the kelurahan's (bumped when any of its rows with `public_content`
+changes). A save or delete bumps a version, so the next request renders afresh: an operator's
+edit shows at once, and stale copies simply expire.
 
 Django's cache_page cannot do this: its keys know nothing of kelurahan, so an edit would wait for
 the timeout, or clearing would have to reach every page of the city.
@@ -48,16 +49,13 @@ def kelurahan_pages_invalidate(slug: str) -> None:
     cache.set(_kelurahan_key(slug), time.time_ns(), None)
 
 
-def _versions(*keys: str) -> list[int]:
-    found = cache.get_many(keys)
-    versions = []
+def _start_versions(found: dict, keys: list[str]) -> None:
+    """Versions not in the cache yet (or after it was emptied) start now; add() keeps one that a
+    concurrent request started first."""
     for key in keys:
-        if key not in found:
-            # No version yet (or the cache was emptied): start one. add() keeps a concurrent one.
+        if found.get(key) is None:
             cache.add(key, time.time_ns(), None)
             found[key] = cache.get(key)
-        versions.append(found[key])
-    return versions
 
 
 def _cacheable_request(request) -> bool:
@@ -82,12 +80,16 @@ def cached_public_page(view=None, *, per_kelurahan: bool = True):
             keys = [CITY_KEY]
             if per_kelurahan:
                 keys.append(_kelurahan_key(kwargs["slug"]))
-            versions = ".".join(str(v) for v in _versions(*keys))
             digest = hashlib.sha256(path.encode()).hexdigest()
-            key = f"pages:{versions}:{request.LANGUAGE_CODE}:{digest}"
-            kept = cache.get(key)
-            if kept is not None:
-                content, headers = kept
+            key = f"pages:{request.LANGUAGE_CODE}:{digest}"
+            # One round trip: the versions and the kept copy, which records the versions it was
+            # rendered under; it is served only if they are still current.
+            found = cache.get_many([*keys, key])
+            _start_versions(found, keys)
+            versions = tuple(found[version] for version in keys)
+            kept = found.get(key)
+            if kept is not None and kept[0] == versions:
+                _rendered_under, content, headers = kept
                 return HttpResponse(content, headers=headers)
             response = view(request, *args, **kwargs)
             if hasattr(response, "render"):
@@ -95,7 +97,7 @@ def cached_public_page(view=None, *, per_kelurahan: bool = True):
             # A page holding a CSRF token belongs to this visitor's cookie: never shared.
             personal = response.cookies or request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
             if response.status_code == 200 and not response.streaming and not personal:
-                cache.set(key, (response.content, dict(response.headers)), _timeout())
+                cache.set(key, (versions, response.content, dict(response.headers)), _timeout())
             return response
 
         return wrapped
