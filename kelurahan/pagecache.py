@@ -26,7 +26,6 @@ from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse
 
 CITY_KEY = "pages:v:city"
-TIMEOUT_DEFAULT = 600
 # Longer addresses (no page of ours needs one) are served fresh, not kept: a visitor inventing
 # query strings could otherwise fill the cache. Each copy still expires after the timeout.
 MAX_PATH = 200
@@ -37,7 +36,7 @@ def _kelurahan_key(slug: str) -> str:
 
 
 def _timeout() -> int:
-    return getattr(settings, "PAGE_CACHE_SECONDS", TIMEOUT_DEFAULT)
+    return settings.PAGE_CACHE_SECONDS
 
 
 def city_pages_invalidate() -> None:

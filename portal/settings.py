@@ -122,6 +122,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: CACHE_URL, e.g. redis://127.0.0.1:6379/1. Default: local memory.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://portal")}
+# Whole public pages are kept this long (kelurahan/pagecache.py); 0 turns the page cache off.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "portal.cache.RedisCache"  # one client per pool (see there)
 # Rate limits count in the cache. django-ratelimit 4.1 predates Django's own RedisCache and only
