@@ -1,4 +1,5 @@
-"""Request middleware: the language from the visitor's choice, and staff two-factor login.
+"""Request middleware: the language from the visitor's choice, staff two-factor login, policy
+headers, and one retry of a read whose database connection was lost.
 
 Language: from the visitor's explicit choice only, Indonesian unless they switched.
 
@@ -8,6 +9,7 @@ Indonesia are set to English; the portal is Indonesian first, so only the cookie
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import translation
@@ -82,3 +84,29 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", self.policy)
         return response
+
+
+class RetryReadAfterLostConnectionMiddleware:
+    """A GET whose database connection was cut mid-request (PostgreSQL restarting, a failover)
+    runs once more instead of answering 500: reading is safe to repeat, writing is not, so only
+    GET and HEAD are retried, and only once. The connection pool hands out a working connection
+    (waiting, up to its timeout, for the database to accept connections again), so the retry lands
+    as soon as the database is back."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        if request.method not in ("GET", "HEAD") or getattr(request, "_read_retried", False):
+            return None
+        if connection.in_atomic_block or request.resolver_match is None:
+            return None
+        request._read_retried = True
+        connection.close()  # a broken connection goes back to the pool, which discards it
+        match = request.resolver_match
+        return match.func(request, *match.args, **match.kwargs)
