@@ -1,0 +1,61 @@
+"""The SQL queries of every public page, pinned: a change that adds one fails here and says so.
+
+Counted with the page cache off (a cached page takes none) on the demo city, after one warm-up
+request. That the counts do not grow with content or with the number of kelurahan is shown in
+test_public_pages.py and tests/umkm, and measured at scale by `make bench`.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from umkm.models import Business, TourismSpot
+
+PINNED = {
+    "/": 3,
+    "/cari/?q=pajang": 2,
+    "/kota/kota-surakarta/": 3,
+    "/kecamatan/laweyan/": 3,
+    "/k/pajang/": 4,
+    "/k/pajang/profil/": 1,
+    "/k/pajang/struktur/": 2,
+    "/k/pajang/rt-rw/": 3,
+    "/k/pajang/karang-taruna/": 4,
+    "/k/pajang/layanan/": 4,
+    "/k/pajang/berita/": 3,
+    "/k/pajang/umkm/": 4,
+    "business page": 4,
+    "/k/pajang/umkm.geojson": 3,
+    "/k/pajang/wisata/": 3,
+    "spot page": 3,
+    "/k/pajang/wisata.geojson": 2,
+    "/umkm/": 5,
+    "/wisata/": 4,
+    "/umkm.geojson": 4,
+    "/wisata.geojson": 3,
+    "/k/pajang/usulkan-umkm/": 3,
+    "/k/pajang/layanan/ajukan/skuter/": 4,
+    "/lacak/": 0,
+}
+
+
+def address(page: str) -> str:
+    models = {"business page": Business, "spot page": TourismSpot}
+    if page not in models:
+        return page
+    place = models[page].objects.filter(kelurahan__slug="pajang", status="published").first()
+    return place.get_absolute_url()
+
+
+@pytest.mark.parametrize("page", PINNED)
+def test_each_public_page_takes_its_pinned_number_of_queries(
+    page, client, demo_city, settings, django_assert_num_queries
+):
+    settings.PAGE_CACHE_SECONDS = 0
+    url = address(page)
+    assert client.get(url).status_code == 200  # warm-up: per-process lookups are made once
+
+    with django_assert_num_queries(PINNED[page]):
+        assert client.get(url).status_code == 200
+
+    assert PINNED[page] <= 6  # the design's ceiling for a public page
