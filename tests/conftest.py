@@ -65,3 +65,17 @@ def diskominfo(make_staff):
 def demo_city(db):
     call_command("demo_setup", verbosity=0)
     return Kelurahan.objects.filter(kecamatan__city__code="33.72")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_database_pools(django_db_setup, django_db_blocker):
+    """Close psycopg's connection pool (PostgreSQL) before the test database is dropped: the
+    pool keeps connections open for the whole process (also those made by live-server threads),
+    and PostgreSQL refuses to drop a database that has sessions."""
+    yield
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        for connection in connections.all(initialized_only=True):
+            if hasattr(connection, "close_pool"):
+                connection.close_pool()
