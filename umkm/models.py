@@ -350,6 +350,16 @@ class Photo(KelurahanOwned):
     class Meta:
         abstract = True
         ordering = ["-is_cover", "rank", "id"]
+        # `place` is each subclass's own foreign key; names follow the subclass.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["place"],
+                condition=Q(is_cover=True),
+                name="%(class)s_one_cover",
+                violation_error_message=_("Only one photo can be the cover."),
+            )
+        ]
+        indexes = [models.Index(fields=["kelurahan", "place", "-is_cover", "rank"])]
 
     def __str__(self):
         return self.alt_text or str(self.place)
@@ -367,15 +377,6 @@ class BusinessPhoto(Photo):
     class Meta(Photo.Meta):
         verbose_name = _("business photo")
         verbose_name_plural = _("photos")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["place"],
-                condition=Q(is_cover=True),
-                name="businessphoto_one_cover",
-                violation_error_message=_("Only one photo can be the cover."),
-            )
-        ]
-        indexes = [models.Index(fields=["kelurahan", "place", "-is_cover", "rank"])]
 
 
 class TourismSpotPhoto(Photo):
@@ -386,12 +387,3 @@ class TourismSpotPhoto(Photo):
     class Meta(Photo.Meta):
         verbose_name = _("tourism spot photo")
         verbose_name_plural = _("photos")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["place"],
-                condition=Q(is_cover=True),
-                name="tourismspotphoto_one_cover",
-                violation_error_message=_("Only one photo can be the cover."),
-            )
-        ]
-        indexes = [models.Index(fields=["kelurahan", "place", "-is_cover", "rank"])]
