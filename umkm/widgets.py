@@ -23,8 +23,8 @@ class MapPickerInput(forms.NumberInput):
         self.center = center
 
     class Media:
-        css = {"all": ["vendor/leaflet/leaflet.css", "css/map_picker.css"]}
-        js = ["vendor/leaflet/leaflet.js", "js/map.js", "js/map_picker.js"]
+        css = {"all": ["vendor/leaflet/leaflet-markercluster.css", "css/map_picker.css"]}
+        js = ["vendor/leaflet/leaflet-markercluster.js", "js/map.js", "js/map_picker.js"]
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)

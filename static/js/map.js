@@ -1,7 +1,7 @@
 /* Draws a Leaflet map for every element with data-markers (points embedded in the page) or
    data-geojson (a GeoJSON URL, fetched). The page already lists the places, so without
-   JavaScript or tiles nothing is lost. Where leaflet.markercluster is loaded too, many markers
-   are grouped into clusters so hundreds stay readable. */
+   JavaScript or tiles nothing is lost. Markers are grouped into clusters (leaflet.markercluster,
+   bundled with Leaflet) so that hundreds stay readable and none hides another. */
 (function () {
   "use strict";
 

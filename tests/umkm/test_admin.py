@@ -433,7 +433,7 @@ def test_the_form_has_the_map_picker_with_both_number_inputs_still_editable(
     assert 'type="number" name="latitude"' in html and 'type="number" name="longitude"' in html
     assert 'data-map-picker data-lat-input="id_latitude" data-lng-input="id_longitude"' in html
     assert 'data-center="-7.56,110.79"' in html  # starts at the operator's kelurahan office
-    assert "vendor/leaflet/leaflet.js" in html and "js/map_picker.js" in html
+    assert "vendor/leaflet/leaflet-markercluster.js" in html and "js/map_picker.js" in html
 
 
 def test_leaflet_is_not_loaded_on_admin_forms_without_a_map(client_a):

@@ -220,8 +220,8 @@ def test_leaflet_loads_only_on_pages_with_a_map(client, kelurahan_a):
     BusinessFactory(kelurahan=kelurahan_a)
     response = client.get(url)
 
-    assertContains(response, "vendor/leaflet/leaflet.js")
-    assertContains(response, "vendor/leaflet.markercluster/leaflet.markercluster.js")
+    assertContains(response, "vendor/leaflet/leaflet-markercluster.js")
+    assertContains(response, "vendor/leaflet/leaflet-markercluster.css")
     assertNotContains(
         client.get(reverse("kelurahan:structure", args=[kelurahan_a.slug])), "leaflet"
     )
@@ -282,7 +282,7 @@ def test_the_business_page_has_gallery_details_map_whatsapp_and_route(
     assertContains(response, f"{osm}?route=%3B-7.561234%2C110.801234")
     assertContains(response, 'href="tel:0271712345"')
     assertContains(response, 'id="map-markers"')
-    assertContains(response, "vendor/leaflet/leaflet.js")
+    assertContains(response, "vendor/leaflet/leaflet-markercluster.js")
 
 
 def test_a_place_without_a_point_says_so_and_loads_no_map(client, kelurahan_a):
