@@ -1,5 +1,5 @@
 """Request middleware: the language from the visitor's choice, staff two-factor login, policy
-headers, and one retry of a read whose database connection was lost.
+headers, gzip for text, and one retry of a read whose database connection was lost.
 
 Language: from the visitor's explicit choice only, Indonesian unless they switched.
 
@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpResponseRedirect
+from django.middleware.gzip import GZipMiddleware
 from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
@@ -84,6 +85,20 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", self.policy)
         return response
+
+
+class TextGZipMiddleware(GZipMiddleware):
+    """Django's GZipMiddleware (with its BREACH padding), for text only: pages, JSON, GeoJSON,
+    CSV. PDFs, photos and spreadsheets are compressed already; squeezing them again costs CPU
+    and saves nothing. Static files never get here (whitenoise serves its precompressed copies),
+    and cached public pages come out of the page cache already compressed."""
+
+    COMPRESSIBLE = ("text/", "application/json", "application/geo+json", "image/svg+xml")
+
+    def process_response(self, request, response):
+        if not response.get("Content-Type", "").startswith(self.COMPRESSIBLE):
+            return response
+        return super().process_response(request, response)
 
 
 class RetryReadAfterLostConnectionMiddleware:

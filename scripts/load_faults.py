@@ -349,6 +349,8 @@ def start_wrk(stack: Stack, paths: list[str], *, clients: int, seconds: float, t
         f"-c{clients}",
         f"-d{seconds:g}s",
         "--timeout=10s",
+        "-H",
+        "Accept-Encoding: gzip",  # as browsers ask; wrk.format() in the script sends it too
         "-s",
         str(script),
         stack.url(paths[0]),

@@ -255,6 +255,7 @@ def wrk(
     script: str = SUMMARY_LUA,
     script_args: list[str] | None = None,
     timeout: str = "5s",
+    headers: tuple[str, ...] = (),
 ) -> dict:
     """Run wrk against url; the summary as a dict (latencies in µs) plus what the script wrote."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
@@ -266,6 +267,7 @@ def wrk(
             f"-c{connections}",
             f"-d{seconds:g}s",
             f"--timeout={timeout}",
+            *(argument for header in headers for argument in ("-H", header)),
             "-s",
             handle.name,
             url,
@@ -341,6 +343,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=2, help="seconds of wrk before each run")
     parser.add_argument("--redis-db", type=int, default=13, help="Redis database (emptied)")
     parser.add_argument("--database", default="portal_bench_server")
+    parser.add_argument(
+        "--identity",
+        action="store_true",
+        help="ask for uncompressed bodies (by default wrk sends Accept-Encoding: gzip, as every "
+        "browser does)",
+    )
     return parser.parse_args(argv)
 
 
@@ -374,6 +382,7 @@ def main(argv: list[str] | None = None) -> int:
         sizes[static.path] = len(body)
         pages.append(static)
 
+        headers = () if args.identity else ("Accept-Encoding: gzip",)
         results = {}
         for page in pages:
             if statuses[page.path] != 200:
@@ -384,6 +393,7 @@ def main(argv: list[str] | None = None) -> int:
                     seconds=args.warmup,
                     connections=args.connections,
                     threads=args.threads,
+                    headers=headers,
                 )
             print(f"wrk {page.path} ...", flush=True)
             results[page.path] = wrk(
@@ -391,6 +401,7 @@ def main(argv: list[str] | None = None) -> int:
                 seconds=args.seconds,
                 connections=args.connections,
                 threads=args.threads,
+                headers=headers,
             )
         ceiling = results[static.path]["rate"]
         workers = stack.worker_pids()
@@ -402,6 +413,7 @@ def main(argv: list[str] | None = None) -> int:
                 "path",
                 "status",
                 "bytes",
+                "sent",
                 "req/s",
                 "p50",
                 "p99",
@@ -415,6 +427,7 @@ def main(argv: list[str] | None = None) -> int:
                     page.path,
                     str(statuses[page.path]),
                     number(sizes[page.path]),
+                    number(results[page.path]["bytes"] / max(results[page.path]["requests"], 1)),
                     number(results[page.path]["rate"]),
                     milliseconds(results[page.path]["p50"]),
                     milliseconds(results[page.path]["p99"]),
@@ -424,12 +437,18 @@ def main(argv: list[str] | None = None) -> int:
                 ]
                 for page in pages
             ],
-            align="llrrrrrrrr",
+            align="llrrrrrrrrr",
             notes=[
                 f"wrk -t{args.threads} -c{args.connections} -d{args.seconds:g}s on the same "
                 f"machine ({len(os.sched_getaffinity(0))} CPUs, shared with gunicorn), after "
-                f"{args.warmup:g} s of warm-up per page; plain HTTP, no Accept-Encoding (bodies "
-                "uncompressed, static file too).",
+                f"{args.warmup:g} s of warm-up per page; plain HTTP, "
+                + (
+                    "no Accept-Encoding (bodies uncompressed, static file too)."
+                    if args.identity
+                    else "Accept-Encoding: gzip, as browsers send (pages and static file gzipped)."
+                ),
+                "bytes = the body uncompressed; sent = bytes on the wire per response, headers "
+                "included (wrk's count).",
                 "gunicorn.conf.py as in production (sync workers, access log on, written to a "
                 "file); DEBUG=false; psycopg pool; CACHE_URL=" + stack.cache_url + ".",
                 "non-2xx = responses with status >= 400 (wrk's count); each path answered the "

@@ -329,6 +329,16 @@ def test_an_operator_of_the_kelurahan_gets_the_document_and_is_logged(document, 
     assert "ktp.jpg" in log.subject
 
 
+def test_a_document_goes_out_as_stored_never_gzipped_again(document, operator_a):
+    staff = Client()
+    staff.force_login(operator_a)
+
+    response = staff.get(document_url(document), HTTP_ACCEPT_ENCODING="gzip")
+
+    assert "Content-Encoding" not in response
+    assert b"".join(response.streaming_content) == _stored(document)
+
+
 def test_a_signer_of_the_kelurahan_may_see_the_document_too(document, signer_a):
     staff = Client()
     staff.force_login(signer_a)
