@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test bench lint format messages lock check clean
+.PHONY: run test bench lint format messages lock check audit clean
 
 $(BIN)/.installed: requirements-dev.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,11 @@ format: $(BIN)/.installed
 messages: $(BIN)/.installed
 	DEBUG=true $(BIN)/python manage.py makemessages -l id -l en --no-obsolete --ignore '.venv/*' --ignore 'staticfiles/*' --ignore 'tests/*'
 	DEBUG=true $(BIN)/python manage.py compilemessages --ignore '.venv/*'
+
+## audit: known vulnerabilities in the locked dependencies (pip-audit; scripts/audit.py says
+## NOT AUDITED when no vulnerability database answers; AUDIT_FLAGS=--require-database fails then)
+audit: $(BIN)/.installed
+	$(BIN)/python scripts/audit.py $(AUDIT_FLAGS)
 
 ## check: migrations are in step with models
 check: $(BIN)/.installed
