@@ -17,7 +17,6 @@ for a year (Cache-Control max-age >= 31536000 and immutable). Figures only; noth
 from __future__ import annotations
 
 import argparse
-import gzip
 import os
 import re
 import shlex
@@ -137,12 +136,6 @@ def kb(size: int) -> str:
     return f"{size / 1024:,.1f}"
 
 
-def gzipped_size(stack: Stack, response: Response) -> int:
-    """What an uncompressed text response would weigh gzipped (a front proxy's -6)."""
-    _status, body = http_get(stack.url(response.path))
-    return len(gzip.compress(body, compresslevel=6))
-
-
 def year_cached(cache_control: str) -> bool:
     found = re.search(r"max-age=(\d+)", cache_control)
     return bool(found) and int(found.group(1)) >= YEAR and "immutable" in cache_control
@@ -211,19 +204,16 @@ def main(argv: list[str] | None = None) -> int:
         for weight in weights:
             counted = weight.counted
             document = next(r for r in counted if r.kind == "document")
-            html_gz = gzipped_size(stack, document) if not document.encoding else None
             for response in counted:
                 if response.path.startswith("/static/"):
                     statics.setdefault(response.path, response)
             total = sum(r.transferred for r in counted)
-            if_gzipped = total - document.body + html_gz if html_gz is not None else total
             summary.append(
                 [
                     weight.label,
                     weight.path,
                     len(counted),
                     kb(total),
-                    kb(if_gzipped),
                     kb(document.transferred),
                     document.encoding or "none",
                     len(weight.responses) - len(counted) + weight.blocked,
@@ -241,7 +231,6 @@ def main(argv: list[str] | None = None) -> int:
                 "path",
                 "requests",
                 "KB wire",
-                "KB if HTML gz",
                 "HTML KB",
                 "HTML enc",
                 "excluded",
@@ -251,11 +240,10 @@ def main(argv: list[str] | None = None) -> int:
                 "img not lazy",
             ],
             summary,
-            align="llrrrrlrrrrr",
+            align="llrrrlrrrrr",
             notes=[
                 "KB wire = headers + bodies as transferred (Chromium's request sizes), cold cache.",
-                "KB if HTML gz = the same with the HTML document gzipped (level 6), as a front "
-                "proxy would send it; shown only because the HTML itself goes out uncompressed.",
+                "HTML enc = the page's Content-Encoding (the portal gzips HTML itself).",
                 "excluded = photos under /media/ and blocked requests to other hosts (tiles).",
                 "blocking JS = <script src> in <head> without defer or async; "
                 "img = <img> tags of the page (Leaflet's own marker/tile images aside).",
