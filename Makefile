@@ -37,6 +37,12 @@ bench: $(BIN)/.installed
 bench-server: $(BIN)/.installed
 	$(BIN)/python tests/bench/server.py
 
+## bench-lighthouse: Google Lighthouse (mobile, as PageSpeed) on the public pages; npm ci into
+## tests/bench/lighthouse/ on first use, Debian's chromium
+.PHONY: bench-lighthouse
+bench-lighthouse: $(BIN)/.installed
+	$(BIN)/python tests/bench/lighthouse.py
+
 ## lint: ruff check and format check
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
