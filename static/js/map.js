@@ -5,18 +5,20 @@
 (function () {
   "use strict";
 
-  /* Leaflet finds its marker images by parsing a CSS url(); with hashed static file names that
-     fails (404), so the page hands over the real URLs. */
-  function useIcons(element) {
-    if (!element.dataset.iconUrl) { return; }
-    L.Icon.Default.imagePath = "";
-    L.Icon.Default.mergeOptions({
+  /* Leaflet finds its default marker images by parsing a CSS url(); with hashed static file names
+     that fails (404), so the page hands over the real URLs. No shadow: Leaflet ships it at one
+     resolution only (blurred on phone screens), and it would cost a request. */
+  function markerIcon(element) {
+    return L.icon({
       iconUrl: element.dataset.iconUrl,
       iconRetinaUrl: element.dataset.iconRetinaUrl,
-      shadowUrl: element.dataset.shadowUrl
+      iconSize: [25, 41],
+      iconAnchor: [12, 41],
+      popupAnchor: [1, -34],
+      tooltipAnchor: [16, -28]
     });
   }
-  window.PortalMap = { useIcons: useIcons }; // the admin's map picker uses it too
+  window.PortalMap = { markerIcon: markerIcon }; // the admin's map picker uses it too
 
   function popup(point) {
     var box = document.createElement("div");
@@ -37,19 +39,21 @@
     return box;
   }
 
+  /* The box is in the page from the start, its height reserved, so nothing below it moves when
+     the map appears; where there is nothing to draw it goes. (Without JavaScript, noscript.css
+     hides it.) */
   function show(element, points) {
-    if (!points.length) { return; }
-    element.hidden = false;
-    useIcons(element);
+    if (!points.length) { element.hidden = true; return; }
+    var icon = markerIcon(element);
     var map = L.map(element, { scrollWheelZoom: false });
     L.tileLayer(element.dataset.tileUrl, { maxZoom: 19, attribution: element.dataset.attribution }).addTo(map);
-    var group = typeof L.markerClusterGroup === "function" && points.length > 1
+    var group = points.length > 1
       ? L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 50, chunkedLoading: true })
       : L.featureGroup();
     var bounds = [];
     points.forEach(function (point) {
       // Built with DOM nodes, never HTML strings: a name like "<script>" stays text.
-      group.addLayer(L.marker([point.lat, point.lng], { title: point.name, alt: point.name }).bindPopup(popup(point)));
+      group.addLayer(L.marker([point.lat, point.lng], { icon: icon, title: point.name, alt: point.name }).bindPopup(popup(point)));
       bounds.push([point.lat, point.lng]);
     });
     group.addTo(map);
@@ -72,12 +76,12 @@
   }
 
   function draw(element) {
-    if (typeof L === "undefined") { return; }
+    if (typeof L === "undefined") { element.hidden = true; return; }
     if (element.dataset.geojson) {
       fetch(element.dataset.geojson, { headers: { Accept: "application/geo+json" } })
         .then(function (response) { return response.ok ? response.json() : { features: [] }; })
         .then(function (collection) { show(element, fromGeoJSON(collection)); })
-        .catch(function () { /* offline: the list below still has every place */ });
+        .catch(function () { element.hidden = true; /* offline: the list has every place */ });
       return;
     }
     var source = document.getElementById(element.dataset.markers);

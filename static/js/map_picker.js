@@ -18,7 +18,7 @@
     if (help && help.classList.contains("map-picker-help")) { help.hidden = false; }
 
     var center = element.dataset.center.split(",").map(Number);
-    if (window.PortalMap) { window.PortalMap.useIcons(element); }
+    var icon = window.PortalMap ? window.PortalMap.markerIcon(element) : new L.Icon.Default();
     var map = L.map(element, { scrollWheelZoom: false });
     L.tileLayer(element.dataset.tileUrl, { maxZoom: 19, attribution: element.dataset.attribution }).addTo(map);
     var marker = null;
@@ -38,7 +38,7 @@
 
     function place(latlng) {
       if (marker) { marker.setLatLng(latlng); return; }
-      marker = L.marker(latlng, { draggable: true, autoPan: true, title: element.getAttribute("aria-label") }).addTo(map);
+      marker = L.marker(latlng, { icon: icon, draggable: true, autoPan: true, title: element.getAttribute("aria-label") }).addTo(map);
       marker.on("dragend", function () { write(marker.getLatLng()); });
     }
 

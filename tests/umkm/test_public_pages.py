@@ -196,10 +196,10 @@ def test_the_list_without_javascript_gives_coordinates_and_map_links(client, kel
 
     assertContains(response, "-7.561234, 110.801234")
     assertContains(response, "https://www.openstreetmap.org/?mlat=-7.561234&amp;mlon=110.801234")
-    # The map is an addition: hidden until the script draws it, and fed by the GeoJSON.
+    # The map is an addition fed by the GeoJSON; without JavaScript noscript.css hides its box.
     geojson = reverse("umkm:business_geojson", kwargs={"slug": kelurahan_a.slug})
     assertContains(response, f'data-geojson="{geojson}"')
-    assertContains(response, 'id="places-map" class="map" hidden')
+    assertContains(response, '<noscript><link rel="stylesheet" href="/static/css/noscript.css">')
 
 
 def test_the_map_asks_the_geojson_for_the_same_filters_as_the_list(client, kelurahan_a):
