@@ -26,11 +26,13 @@ test: $(BIN)/.installed
 	$(BIN)/python -m pytest -q
 
 ## bench: benchmarks that print figures (PostgreSQL; BENCH_DATABASE_URL overrides): provisioning,
-## pages, UMKM, page weight, the server under gunicorn, letter signing, resident import
+## pages, UMKM, page weight, the server under gunicorn, letter signing, resident import, staff
+## pages at 100 vs 100,000 residents
 bench: $(BIN)/.installed
 	$(BIN)/python tests/bench/run.py
 	$(BIN)/python tests/bench/letters.py
 	$(BIN)/python tests/bench/import_residents.py
+	$(BIN)/python tests/bench/residents.py
 
 ## bench-server: only the server benchmark (gunicorn + PostgreSQL + Redis, driven by wrk)
 .PHONY: bench-server

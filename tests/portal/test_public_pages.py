@@ -85,8 +85,8 @@ def test_the_home_page_lists_every_kelurahan_of_the_city_in_the_html(client, dem
     # The list is plain HTML: no JavaScript needed to find a kelurahan.
     assert sorted(kelurahan_links(response)) == sorted(k.slug for k in demo_city)
     assert len(demo_city) == 54
-    # The map only adds to it: hidden until JavaScript shows it, fed from inline JSON.
-    assertContains(response, 'id="map" class="map" hidden')
+    # The map only adds to it (noscript.css hides its box without JavaScript), fed from inline JSON.
+    assertContains(response, 'id="map" class="map" data-markers="map-markers"')
     markers = json.loads(
         re.search(
             r'<script id="map-markers" type="application/json">(.*?)</script>',
