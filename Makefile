@@ -56,7 +56,8 @@ format: $(BIN)/.installed
 
 ## messages: refresh and compile the translations
 messages: $(BIN)/.installed
-	DEBUG=true $(BIN)/python manage.py makemessages -l id -l en --no-obsolete --ignore '.venv/*' --ignore 'staticfiles/*' --ignore 'tests/*'
+	DEBUG=true $(BIN)/python manage.py makemessages -l id -l en --no-obsolete --ignore '.venv/*' --ignore 'staticfiles/*' --ignore 'tests/*' \
+		--ignore 'artifacts/*' --ignore 'scripts/bootstrap/node_modules/*'
 	DEBUG=true $(BIN)/python manage.py compilemessages --ignore '.venv/*'
 
 ## audit: known vulnerabilities in the locked dependencies (pip-audit; scripts/audit.py says
