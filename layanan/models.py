@@ -132,7 +132,11 @@ class Resident(KelurahanOwned):
                 violation_error_message=_("This NIK is already in the register."),
             )
         ]
-        indexes = [models.Index(fields=["kelurahan", "name"])]
+        indexes = [
+            models.Index(fields=["kelurahan", "name"]),
+            # A full 16-digit search term matches NIK or KK exactly (the admin's search).
+            models.Index(fields=["kelurahan", "kk_number"]),
+        ]
 
     def __str__(self):
         return self.name

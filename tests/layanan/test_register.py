@@ -11,13 +11,15 @@ import openpyxl
 import pytest
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
+from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.http import urlencode
 
-from layanan.models import Letter, Resident
+from kelurahan import roles
+from layanan.models import AccessLog, Letter, Resident
 from layanan.nik import NIKError, mask_nik, parse_nik
 from tests.layanan.helpers import NIK_BUDI, NIK_SITI, snapshot
 from tests.layanan.test_letter_admin import make_resident
@@ -408,11 +410,18 @@ def csv_rows(content: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
 
 
+def body(response) -> bytes:
+    """A response's bytes, streamed (the resident CSV) or not."""
+    if response.streaming:
+        return b"".join(response.streaming_content)
+    return response.content
+
+
 def test_export_contains_only_the_operators_residents(as_operator_a, kelurahan_a, kelurahan_b):
     make_resident(kelurahan_a)
     make_resident(kelurahan_b, nik=NIK_SITI, name="Siti Tetangga")
 
-    as_csv = csv_rows(export(as_operator_a, CSV_FORMAT).content)
+    as_csv = csv_rows(body(export(as_operator_a, CSV_FORMAT)))
     as_xlsx = xlsx_rows(export(as_operator_a, XLSX_FORMAT).content)
 
     assert as_csv[0] == HEADERS
@@ -448,6 +457,206 @@ def test_an_export_imports_back_unchanged(as_operator_a, kelurahan_a):
     import_file(as_operator_a, SimpleUploadedFile("penduduk.xlsx", content), XLSX_FORMAT)
 
     assert snapshot(resident) == before
+
+
+def test_an_xlsx_export_of_a_resident_without_a_birth_date_imports_back(as_operator_a, kelurahan_a):
+    resident = make_resident(kelurahan_a, birth_date=None)
+    before = snapshot(resident)
+    content = export(as_operator_a, XLSX_FORMAT).content
+
+    assert xlsx_rows(content)[1][HEADERS.index("Tanggal Lahir")] in ("", None)  # not "None"
+    import_file(as_operator_a, SimpleUploadedFile("penduduk.xlsx", content), XLSX_FORMAT)
+    assert snapshot(resident) == before
+
+
+def tricky_resident(kelurahan, **changes) -> Resident:
+    """Siti with a name that needs CSV quoting, empty optional cells, and cells that start like
+    spreadsheet formulas."""
+    fields = {
+        "nik": NIK_SITI,
+        "kk_number": "",
+        "name": 'Siti "Ani"; Aminah, S.Pd',
+        "birth_date": None,
+        "sex": "",
+        "religion": "+x",
+        "marital_status": "@SUM(A1)",
+        "occupation": "-",
+        "address": '=HYPERLINK("http://x")',
+        "rt": "",
+        "rw": "",
+        **changes,
+    }
+    return make_resident(kelurahan, **fields)
+
+
+def test_the_csv_export_streams_the_file_import_export_made(as_operator_a, kelurahan_a):
+    """Same bytes as django-import-export's CSV for these rows (comma-separated UTF-8, no BOM,
+    CRLF, DD-MM-YYYY dates, L/P), except that cells starting like formulas now keep their text
+    behind a "'" instead of losing a leading "=" (import-export's escaping)."""
+    make_resident(kelurahan_a)
+    tricky_resident(kelurahan_a)
+
+    response = export(as_operator_a, CSV_FORMAT)
+
+    assert response.status_code == 200
+    assert response.streaming
+    assert response["Content-Type"] == "text/csv"
+    filename = f"Resident-{timezone.now():%Y-%m-%d}.csv"
+    assert response["Content-Disposition"] == f'attachment; filename="{filename}"'
+    assert body(response) == (
+        b"NIK,No KK,Nama,Tempat Lahir,Tanggal Lahir,Jenis Kelamin (L/P),Agama,"
+        b"Status Perkawinan,Pekerjaan,Kewarganegaraan,Alamat,RT,RW\r\n"
+        b"3372011508950001,3372010101100001,Budi Santoso,Surakarta,15-08-1995,L,Islam,Kawin,"
+        b"Guru Honorer,WNI,Jl. Mawar No. 7,4,2\r\n"
+        b'3372015508950002,,"Siti ""Ani""; Aminah, S.Pd",Surakarta,,,\'+x,\'@SUM(A1),-,WNI,'
+        b'"\'=HYPERLINK(""http://x"")",,\r\n'
+    )
+
+
+@pytest.mark.parametrize(
+    ("stored", "exported"),
+    [
+        ("=1+2", "'=1+2"),
+        ("+62 812", "'+62 812"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("-", "-"),  # a lone dash ("nothing here") cannot be a formula
+        ("Jl. A-1 = B", "Jl. A-1 = B"),
+    ],
+)
+def test_a_csv_cell_that_starts_like_a_formula_is_kept_as_text(
+    as_operator_a, kelurahan_a, stored, exported
+):
+    make_resident(kelurahan_a, address=stored)
+
+    rows = csv_rows(body(export(as_operator_a, CSV_FORMAT)))
+
+    assert rows[1][HEADERS.index("Alamat")] == exported
+
+
+def test_a_csv_export_imports_back_with_nothing_to_change(as_operator_a, kelurahan_a):
+    residents = [
+        make_resident(kelurahan_a),
+        tricky_resident(kelurahan_a),
+        make_resident(kelurahan_a, nik="3372014101000003", name="-Dewi", sex="P", rt="12"),
+    ]
+    before = [snapshot(resident) for resident in residents]
+    content = body(export(as_operator_a, CSV_FORMAT))
+
+    shown = preview(as_operator_a, SimpleUploadedFile("penduduk.csv", content))
+
+    assert row_errors(shown) == {}
+    totals = shown.context["result"].totals
+    assert (totals["skip"], totals["new"], totals["update"]) == (3, 0, 0)
+    confirm(as_operator_a, shown)
+    assert [snapshot(resident) for resident in residents] == before
+
+
+def test_the_csv_export_comes_in_chunks_of_rows(as_operator_a, kelurahan_a, monkeypatch):
+    """Rows are read and sent EXPORT_CHUNK at a time, never the whole register at once."""
+    monkeypatch.setattr("layanan.resources.EXPORT_CHUNK", 2)
+    for serial, row in enumerate(_numbered_residents(5), start=1):
+        make_resident(kelurahan_a, nik=row[0], name=f"Warga {serial}")
+
+    chunks = list(export(as_operator_a, CSV_FORMAT).streaming_content)
+
+    assert [len(csv_rows(chunk)) for chunk in chunks] == [3, 2, 1]  # the header comes first
+    assert [row[2] for row in csv_rows(b"".join(chunks))[1:]] == [
+        f"Warga {serial}" for serial in range(1, 6)
+    ]
+
+
+def test_each_operator_exports_only_their_own_kelurahans_residents(
+    client, operator_a, operator_b, kelurahan_a, kelurahan_b
+):
+    make_resident(kelurahan_a, name="Warga A")
+    make_resident(kelurahan_b, name="Warga B")
+
+    names = {}
+    for operator in (operator_a, operator_b):
+        client.force_login(operator)
+        names[operator.username] = [row[2] for row in csv_rows(body(export(client, CSV_FORMAT)))]
+
+    assert names == {
+        operator_a.username: ["Nama", "Warga A"],
+        operator_b.username: ["Nama", "Warga B"],
+    }
+
+
+def test_diskominfo_exports_every_kelurahans_residents(
+    client, diskominfo, kelurahan_a, kelurahan_b
+):
+    make_resident(kelurahan_a, name="Warga A")
+    make_resident(kelurahan_b, name="Warga B")
+    client.force_login(diskominfo)
+
+    rows = csv_rows(body(export(client, CSV_FORMAT)))
+
+    assert [row[2] for row in rows[1:]] == ["Warga A", "Warga B"]
+
+
+def test_the_csv_export_keeps_the_lists_search(as_operator_a, kelurahan_a):
+    make_resident(kelurahan_a)
+    make_resident(kelurahan_a, nik=NIK_SITI, name="Siti Aminah")
+    url = f"{reverse('admin:layanan_resident_export')}?q=siti"
+
+    response = as_operator_a.post(url, {"resource": "0", "format": CSV_FORMAT})
+
+    assert [row[2] for row in csv_rows(body(response))] == ["Nama", "Siti Aminah"]
+
+
+def test_an_export_is_logged_when_the_file_leaves_not_when_the_form_is_shown(
+    as_operator_a, operator_a, kelurahan_a
+):
+    make_resident(kelurahan_a)
+    exports = AccessLog.objects.filter(action=AccessLog.Action.EXPORT)
+
+    assert as_operator_a.get(reverse("admin:layanan_resident_export")).status_code == 200
+    assert not exports.exists()
+
+    body(export(as_operator_a, CSV_FORMAT))
+    assert list(exports.values_list("user", "kelurahan", "subject")) == [
+        (operator_a.pk, kelurahan_a.pk, "resident register")
+    ]
+
+
+def test_a_register_too_big_for_xlsx_is_refused_with_a_message_to_choose_csv(
+    as_operator_a, kelurahan_a, monkeypatch
+):
+    monkeypatch.setattr("layanan.admin.XLSX_MAX_ROWS", 1)
+    make_resident(kelurahan_a)
+    make_resident(kelurahan_a, nik=NIK_SITI, name="Siti Aminah")
+
+    response = export(as_operator_a, XLSX_FORMAT)
+
+    assert response.status_code == 200
+    assert "form" in response.context  # the export form again, with the message
+    message = shown_as(
+        response,
+        "An Excel (XLSX) file can hold at most %(max)s residents, and this export has "
+        "%(count)s. Choose CSV (Excel opens it too), or narrow the list with a search or "
+        "filter first.",
+        {"max": "1", "count": "2"},
+    )
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [message]
+    assert not AccessLog.objects.exists()  # nothing left
+    assert len(csv_rows(body(export(as_operator_a, CSV_FORMAT)))) == 3  # CSV has no limit
+    narrowed = as_operator_a.post(
+        f"{reverse('admin:layanan_resident_export')}?q=siti",
+        {"resource": "0", "format": XLSX_FORMAT},
+    )
+    assert [row[2] for row in xlsx_rows(narrowed.content)] == ["Nama", "Siti Aminah"]
+
+
+def test_a_staff_member_without_the_view_permission_cannot_export(client, make_staff, kelurahan_a):
+    make_resident(kelurahan_a)
+    editor = make_staff("redaksi.a", roles.REDAKSI, kelurahan_a)
+    client.force_login(editor)
+
+    response = export(client, CSV_FORMAT)
+
+    assert response.status_code == 403
+    assert not AccessLog.objects.exists()
 
 
 # --- The outgoing-letter register -----------------------------------------------------------------
@@ -602,5 +811,22 @@ def test_a_cell_that_looks_like_a_formula_is_exported_as_text(as_operator_a, kel
 
     response = as_operator_a.post(reverse("admin:layanan_resident_export"), {"format": "0"})
 
-    body = response.content.decode("utf-8-sig")
-    assert "=HYPERLINK" not in body.replace("'=HYPERLINK", "")
+    text = body(response).decode("utf-8-sig")
+    assert "=HYPERLINK" not in text.replace("'=HYPERLINK", "")
+
+
+def test_no_cell_of_the_register_csv_opens_as_a_formula(
+    as_operator_a, issue, sign, kelurahan_a, operator_a, signer_a
+):
+    signed_in(
+        sign(issue(kelurahan_a, operator_a, purpose='@SUM(1+1)*cmd|" /C calc"!A0'), signer_a),
+        2026,
+        11,
+        3,
+    )
+    signed_in(sign(issue(kelurahan_a, operator_a, purpose="-2+3"), signer_a), 2026, 11, 4)
+
+    rows = csv_rows(register(as_operator_a, year=2026, month=11, format="csv").content)
+
+    purposes = [row[REGISTER_HEADERS.index("Keperluan")] for row in rows[1:]]
+    assert purposes == ['\'@SUM(1+1)*cmd|" /C calc"!A0', "'-2+3"]
