@@ -19,7 +19,6 @@ import argparse
 import gc
 import math
 import os
-import shlex
 import statistics
 import sys
 import tempfile
@@ -64,15 +63,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--sqlite", action="store_true", help="use a temporary SQLite file instead of PostgreSQL"
     )
     return parser.parse_args(argv)
-
-
-def command_line(argv: list[str] | None) -> str:
-    python = Path(sys.executable)
-    if python.is_relative_to(ROOT):
-        python = python.relative_to(ROOT)
-    script = Path(__file__).resolve()
-    arguments = sys.argv[1:] if argv is None else argv
-    return shlex.join([str(python), str(script.relative_to(ROOT)), *arguments])
 
 
 def postgres_recreate(url: str) -> str:
@@ -783,9 +773,11 @@ def bench_contention(command: str, probe: Probe, spare: list, threads_two: int) 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    command = command_line(argv)
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
+    from tests.bench.report import command_line
+
+    command = command_line(__file__, argv)
     from tests.bench import database
     from tests.bench.run import configure_environment, load_average
 

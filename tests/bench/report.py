@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import shlex
+import sys
 from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def number(value: float | int | None, digits: int = 0) -> str:
@@ -51,3 +56,12 @@ def table(
     for note in notes:
         print(f"   {note}")
     print(flush=True)
+
+
+def command_line(script: str, argv: list[str] | None) -> str:
+    """The command that ran a bench script, as typed from the project folder (for its tables)."""
+    python = Path(sys.executable)
+    if python.is_relative_to(ROOT):
+        python = python.relative_to(ROOT)
+    arguments = sys.argv[1:] if argv is None else argv
+    return shlex.join([str(python), str(Path(script).resolve().relative_to(ROOT)), *arguments])

@@ -24,7 +24,6 @@ import argparse
 import gc
 import logging
 import os
-import shlex
 import statistics
 import sys
 import tempfile
@@ -56,15 +55,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--sqlite", action="store_true", help="use a temporary SQLite file instead of PostgreSQL"
     )
     return parser.parse_args(argv)
-
-
-def command_line(argv: list[str] | None) -> str:
-    python = Path(sys.executable)
-    if python.is_relative_to(ROOT):
-        python = python.relative_to(ROOT)
-    script = Path(__file__).resolve()
-    arguments = sys.argv[1:] if argv is None else argv
-    return shlex.join([str(python), str(script.relative_to(ROOT)), *arguments])
 
 
 @dataclass(frozen=True)
@@ -215,9 +205,11 @@ def report(command: str, small: Size, large: Size, before, after, notes: list[st
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    command = command_line(argv)
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
+    from tests.bench.report import command_line
+
+    command = command_line(__file__, argv)
     from tests.bench import database
     from tests.bench.run import configure_environment, load_average, machine_facts
 

@@ -18,7 +18,6 @@ import logging
 import os
 import platform
 import secrets
-import shlex
 import sys
 import tempfile
 import time
@@ -46,15 +45,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "only page weight in Chromium (tests/bench/weight.py)",
     )
     return parser.parse_args(argv)
-
-
-def command_line(argv: list[str] | None) -> str:
-    python = Path(sys.executable)
-    if python.is_relative_to(ROOT):
-        python = python.relative_to(ROOT)
-    script = Path(__file__).resolve()
-    arguments = sys.argv[1:] if argv is None else argv
-    return shlex.join([str(python), str(script.relative_to(ROOT)), *arguments])
 
 
 def configure_environment(database_url: str, static_root: Path) -> None:
@@ -127,9 +117,11 @@ def machine_facts(command: str, *, migrate_seconds: float) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    command = command_line(argv)
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
+    from tests.bench.report import command_line
+
+    command = command_line(__file__, argv)
     from tests.bench import database, server, weight
 
     if args.only == "server":
