@@ -286,7 +286,13 @@ def main(argv: list[str] | None = None) -> int:
                 stale.unlink()
             for run in range(1, args.runs + 1):
                 print(f"lighthouse {page.path} (run {run}/{args.runs}) ...", flush=True)
-                report = run_lighthouse(stack.url(page.path), ARTIFACTS / f"{page.label}-{run}")
+                output = ARTIFACTS / f"{page.label}-{run}"
+                report = run_lighthouse(stack.url(page.path), output)
+                if report is not None and report.get("runtimeError"):
+                    # e.g. NO_NAVSTART, a trace Chromium did not record; Lighthouse's own advice
+                    # is to run it again. A second failure stays in the table as blanks.
+                    print("  ... running it once more, as Lighthouse advises", flush=True)
+                    report = run_lighthouse(stack.url(page.path), output)
                 if report is not None:
                     reports.setdefault(page.label, []).append(report)
 
