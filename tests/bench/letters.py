@@ -775,11 +775,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    from tests.bench.report import command_line
+    from tests.bench.report import command_line, load_average
 
     command = command_line(__file__, argv)
     from tests.bench import database
-    from tests.bench.run import configure_environment, load_average
+    from tests.bench.run import configure_environment
 
     with tempfile.TemporaryDirectory(prefix="portal-bench-letters-") as tmp:
         if args.sqlite:

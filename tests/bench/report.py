@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 from collections.abc import Iterable, Sequence
@@ -56,6 +57,11 @@ def table(
     for note in notes:
         print(f"   {note}")
     print(flush=True)
+
+
+def load_average() -> str:
+    """The machine's load average over 1, 5 and 15 minutes, for the notes under a table."""
+    return " / ".join(f"{load:.2f}" for load in os.getloadavg())
 
 
 def command_line(script: str, argv: list[str] | None) -> str:

@@ -207,11 +207,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    from tests.bench.report import command_line
+    from tests.bench.report import command_line, load_average
 
     command = command_line(__file__, argv)
     from tests.bench import database
-    from tests.bench.run import configure_environment, load_average, machine_facts
+    from tests.bench.run import configure_environment, machine_facts
 
     small, large = Size.of(SMALL), Size.of(args.large)
     with tempfile.TemporaryDirectory(prefix="portal-bench-residents-") as tmp:

@@ -61,10 +61,6 @@ def configure_environment(database_url: str, static_root: Path) -> None:
     )
 
 
-def load_average() -> str:
-    return " / ".join(f"{load:.2f}" for load in os.getloadavg())
-
-
 def machine_facts(command: str, *, migrate_seconds: float) -> None:
     import django
     import psycopg
@@ -72,7 +68,7 @@ def machine_facts(command: str, *, migrate_seconds: float) -> None:
     from django.db import connection
 
     from tests.bench import database
-    from tests.bench.report import table
+    from tests.bench.report import load_average, table
 
     cpu = next(
         (
@@ -119,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    from tests.bench.report import command_line
+    from tests.bench.report import command_line, load_average
 
     command = command_line(__file__, argv)
     from tests.bench import database, server, weight

@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.bench.report import number, table  # noqa: E402
+from tests.bench.report import load_average, number, table  # noqa: E402
 
 PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").exists() else sys.executable
 GUNICORN = str(Path(PYTHON).with_name("gunicorn"))
@@ -285,10 +285,6 @@ def wrk(
     summary["rate"] = summary["requests"] / (summary["duration_us"] / 1e6)
     summary["socket_errors"] = sum(summary[k] for k in ("connect", "read", "write", "timeout"))
     return summary
-
-
-def load_average() -> str:
-    return " / ".join(f"{load:.2f}" for load in os.getloadavg())
 
 
 def milliseconds(microseconds: float) -> str:
