@@ -1,13 +1,58 @@
 """gunicorn settings for production: `gunicorn -c gunicorn.conf.py portal.wsgi`.
 
-Environment: PORT or BIND, WEB_CONCURRENCY (workers, default: one per core), GUNICORN_THREADS.
+Environment: PORT or BIND, WEB_CONCURRENCY (workers, default: one per core), GUNICORN_THREADS,
+GUNICORN_CONTROL_SOCKET (a path for `gunicornc`, or "off"; default: one per bind address).
 The app keeps no state of its own, so more capacity is more workers or more machines.
 """
 
 import multiprocessing
 import os
+import re
+from pathlib import Path
 
 bind = os.environ.get("BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
+
+
+def _control_socket_path(bind_addresses: list[str]) -> str:
+    """A control socket path of this instance's own, named after its bind address.
+
+    gunicorn (25.1+) opens a control socket for `gunicornc` in the master, by default at ONE path
+    per user: $XDG_RUNTIME_DIR/gunicorn.ctl, else ~/.gunicorn/gunicorn.ctl. A second instance on
+    the same machine (two web nodes in `make cluster-test`, a benchmark next to the real server)
+    unlinks the first one's socket and binds its own there, so `gunicornc` silently acts on the
+    wrong instance (`worker remove`, `shutdown`), and whichever stops first deletes the socket the
+    other is using. We keep the socket rather than turn it off (it is how an operator asks a
+    running instance about its workers or reloads it gracefully; mode 0600, our user only), but
+    name it after the bind address: no two live instances can bind the same address, so no two
+    share a socket, and the path is predictable:
+    `gunicornc -s ~/.gunicorn/portal-0.0.0.0-8000.ctl -c "show workers"`.
+    """
+    runtime_dir = os.environ.get("XDG_RUNTIME_DIR", "")
+    if runtime_dir and os.path.isdir(runtime_dir):
+        folder = Path(runtime_dir)  # where gunicorn's own default goes too
+    else:
+        folder = Path.home() / ".gunicorn"  # gunicorn creates it (0700)
+    address = "_".join(item.removeprefix("unix:") for item in bind_addresses)
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", address).strip("-")[:80]
+    return str(folder / f"portal-{name}.ctl")
+
+
+# GUNICORN_CONTROL_SOCKET: "off" turns the control socket off; a path puts it there.
+_control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "").strip()
+if _control_socket.lower() in ("off", "false", "0", "no"):
+    control_socket_disable = True
+elif _control_socket:
+    control_socket = _control_socket
+
+
+def on_starting(server) -> None:
+    """Unless a path was given (GUNICORN_CONTROL_SOCKET, --control-socket), name the control
+    socket after the final bind addresses: read here, after the command line (`-b`) has had its
+    say, rather than from BIND/PORT above."""
+    if server.cfg.control_socket == server.cfg.settings["control_socket"].default:
+        server.cfg.set("control_socket", _control_socket_path(server.cfg.bind))
+
+
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 # Recycle workers now and then so a slow leak never becomes an outage. The app is loaded once in
