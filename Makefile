@@ -39,6 +39,12 @@ bench: $(BIN)/.installed
 bench-server: $(BIN)/.installed
 	$(BIN)/python tests/bench/server.py
 
+## bench-faults: the portal under load while Redis stops, Redis black-holes, PostgreSQL restarts
+## (this machine's cluster!), a worker dies, and random query strings flood the page cache
+.PHONY: bench-faults
+bench-faults: $(BIN)/.installed
+	$(BIN)/python tests/bench/faults.py
+
 ## bench-lighthouse: Google Lighthouse (mobile, as PageSpeed) on the public pages; npm ci into
 ## tests/bench/lighthouse/ on first use, Debian's chromium
 .PHONY: bench-lighthouse

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kelurahan import defaults
+from kelurahan.pagecache import PageCacheQuerySet
 from kelurahan.tenancy import TenantQuerySet, is_city_staff, user_kelurahan_id
 
 # Indonesia's bounding box, generous at the edges (Miangas, Rote, Sabang, Merauke).
@@ -43,6 +44,8 @@ class City(models.Model):
         help_text=_("The regency's or city's emblem, printed in the letterhead of every letter."),
     )
 
+    objects = PageCacheQuerySet.as_manager()
+
     class Meta:
         ordering = ["code"]
         verbose_name = _("regency/city")
@@ -63,6 +66,8 @@ class Kecamatan(models.Model):
     name = models.CharField(_("name"), max_length=100)
     slug = models.SlugField(_("slug"), max_length=160, unique=True)
 
+    objects = PageCacheQuerySet.as_manager()
+
     class Meta:
         ordering = ["code"]
         verbose_name = _("kecamatan")
@@ -75,7 +80,7 @@ class Kecamatan(models.Model):
         return reverse("portal:kecamatan", kwargs={"slug": self.slug})
 
 
-class KelurahanQuerySet(models.QuerySet):
+class KelurahanQuerySet(PageCacheQuerySet):
     def for_user(self, user):
         if is_city_staff(user):
             return self.all()

@@ -6,9 +6,8 @@ only the kelurahan of their membership; anyone else sees nothing.
 
 from __future__ import annotations
 
-from django.db import models
-
 from kelurahan import roles
+from kelurahan.pagecache import PageCacheQuerySet
 
 
 def is_city_staff(user) -> bool:
@@ -47,8 +46,9 @@ def user_kelurahan(user):
     return Kelurahan.objects.get(pk=kelurahan_id)
 
 
-class TenantQuerySet(models.QuerySet):
-    """QuerySet for rows owned by one kelurahan (a non-null `kelurahan` foreign key)."""
+class TenantQuerySet(PageCacheQuerySet):
+    """QuerySet for rows owned by one kelurahan (a non-null `kelurahan` foreign key); bulk
+    writes empty the public pages they change (kelurahan/pagecache.py)."""
 
     kelurahan_lookup = "kelurahan"
 

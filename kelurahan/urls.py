@@ -13,6 +13,10 @@ urlpatterns = [
     path("karang-taruna/", cached(views.karang_taruna), name="karang_taruna"),
     path("layanan/", cached(views.service_list), name="services"),
     path("layanan/<slug:service>/", cached(views.service_detail), name="service"),
-    path("berita/", cached(views.article_list), name="articles"),
+    path(
+        "berita/",
+        cached(views.article_list, query=("jenis", "page"), search=("q",)),
+        name="articles",
+    ),
     path("berita/<slug:article>/", cached(views.article_detail), name="article"),
 ]

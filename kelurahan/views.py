@@ -1,5 +1,7 @@
 """Public pages of one kelurahan site: /k/<slug>/..."""
 
+from urllib.parse import urlencode
+
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
@@ -7,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from kelurahan import selectors
 from kelurahan.forms import SearchForm
 from kelurahan.models import Article
+from kelurahan.pagecache import canonical_redirect
 
 ARTICLES_PER_PAGE = 10
 
@@ -127,8 +130,12 @@ def article_list(request, slug):
     page = Paginator(
         selectors.articles_for(kelurahan, query=query, kind=kind), ARTICLES_PER_PAGE
     ).get_page(request.GET.get("page"))
-    pagination_query = request.GET.copy()
-    pagination_query.pop("page", None)
+    values = {"q": query, "jenis": kind}
+    # Only the canonical address answers 200 (and is kept by the page cache).
+    redirect = canonical_redirect(request, values, page=page)
+    if redirect is not None:
+        return redirect
+    pagination_query = urlencode({key: value for key, value in values.items() if value})
     return render(
         request,
         "kelurahan/article_list.html",
@@ -139,7 +146,7 @@ def article_list(request, slug):
             "kind": kind,
             "kinds": Article.Kind.choices,
             "page_obj": page,
-            "pagination_query": pagination_query.urlencode(),
+            "pagination_query": pagination_query,
             "section": "articles",
             "page_title": _("News"),
         },

@@ -17,3 +17,15 @@ class PortalConfig(AppConfig):
             "axes.view_accesslog",
         },
     }
+
+    def ready(self):
+        from kelurahan import pagecache
+        from portal import cache
+
+        # A page-cache invalidation may have been among the writes skipped while Redis did not
+        # answer; copies kept from before could then be served stale. Empty them all instead.
+        cache.writes_lost.connect(
+            lambda sender, **kwargs: pagecache.city_pages_invalidate(),
+            dispatch_uid="portal.cache.writes_lost",
+            weak=False,
+        )

@@ -39,3 +39,19 @@ class SecuritySettings(models.Model):
 
     def __str__(self):
         return str(_("Security settings"))
+
+
+class RateLimitCounter(models.Model):
+    """One rate-limit window's count (portal/ratelimit.py): kept in the database, not in Redis,
+    so counters survive a Redis outage and are never evicted to make room for cached pages."""
+
+    key = models.CharField(max_length=250, primary_key=True)
+    count = models.PositiveIntegerField(default=0)
+    expires = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("rate-limit counter")
+        verbose_name_plural = _("rate-limit counters")
+
+    def __str__(self):
+        return self.key

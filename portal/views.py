@@ -2,13 +2,11 @@
 
 from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
-from django.db import connection
-from django.http import HttpResponse, HttpResponsePermanentRedirect, HttpResponseRedirect
+from django.http import HttpResponsePermanentRedirect, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.cache import never_cache
 
 from kelurahan import selectors
 from kelurahan.forms import KelurahanSearchForm
@@ -107,18 +105,6 @@ def favicon(request):
 def rate_limited(request, exception):
     """Shown when a public form is sent too often from one address (django-ratelimit)."""
     return render(request, "portal/rate_limited.html", status=429)
-
-
-@never_cache
-def healthz(request):
-    """200 when the database answers, 503 otherwise (for load balancers)."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except Exception:  # noqa: BLE001 - any database failure means "not healthy"
-        return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
-    return HttpResponse("ok\n", content_type="text/plain")
 
 
 def set_language(request, language):

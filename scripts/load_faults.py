@@ -88,10 +88,10 @@ done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
     '\nWRK_JSON {"requests":%d,"duration_us":%d,"bytes":%d,"connect":%d,"read":%d,' ..
-    '"write":%d,"status":%d,"timeout":%d,"p50":%d,"p90":%d,"p99":%d,"max":%d}\n',
+    '"write":%d,"status":%d,"timeout":%d,"p50":%d,"p90":%d,"p95":%d,"p99":%d,"max":%d}\n',
     summary.requests, summary.duration, summary.bytes, e.connect, e.read, e.write, e.status,
-    e.timeout, latency:percentile(50), latency:percentile(90), latency:percentile(99),
-    latency.max))
+    e.timeout, latency:percentile(50), latency:percentile(90), latency:percentile(95),
+    latency:percentile(99), latency.max))
   for _, thread in ipairs(threads) do
     for key, count in pairs(thread:get("counts")) do
       io.write(string.format("WRK_BUCKET %s %d\n", key, count))
@@ -340,9 +340,17 @@ class Probe:
         return max((s[2] for s in self.samples), default=0)
 
 
-def start_wrk(stack: Stack, paths: list[str], *, clients: int, seconds: float, threads: int):
+def start_wrk(
+    stack: Stack,
+    paths: list[str],
+    *,
+    clients: int,
+    seconds: float,
+    threads: int,
+    lua: str = LOAD_LUA,
+):
     script = stack.tmp / "load.lua"
-    script.write_text(LOAD_LUA)
+    script.write_text(lua)
     command = [
         shutil.which("wrk") or "wrk",
         f"-t{threads}",

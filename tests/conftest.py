@@ -7,13 +7,15 @@ from django.core.management import call_command
 from kelurahan import roles
 from kelurahan.models import Kelurahan
 from kelurahan.services import region_provision, staff_account_create
+from tests.redis_server import BlackHole, RedisServer
 
 PASSWORD = "a-Strong-test-password-1"
 
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Rate-limit counters live in the cache; each test starts with none."""
+    """Each test starts with no cached page (rate-limit counters are database rows, which the
+    test's transaction takes away)."""
     cache.clear()
     yield
     cache.clear()
@@ -79,3 +81,26 @@ def _close_database_pools(django_db_setup, django_db_blocker):
         for connection in connections.all(initialized_only=True):
             if hasattr(connection, "close_pool"):
                 connection.close_pool()
+
+
+@pytest.fixture
+def redis_server():
+    """A Redis of the test's own (tests/redis_server.py): stop, freeze and thaw it at will."""
+    server = RedisServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def stopped_redis(redis_server):
+    """A Redis address where nothing listens any more: connections are refused."""
+    redis_server.stop()
+    return redis_server
+
+
+@pytest.fixture
+def black_hole():
+    """An address that accepts connections and never answers."""
+    hole = BlackHole()
+    yield hole
+    hole.close()

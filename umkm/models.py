@@ -18,6 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kelurahan.models import LATITUDE_RANGE, LONGITUDE_RANGE, KelurahanOwned, phone_validator
+from kelurahan.pagecache import PageCacheQuerySet
 from kelurahan.tenancy import TenantQuerySet
 from umkm.whatsapp import WhatsAppField
 
@@ -47,6 +48,8 @@ class BusinessCategory(models.Model):
     name = models.CharField(_("name"), max_length=60, unique=True)
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
     rank = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    objects = PageCacheQuerySet.as_manager()
 
     class Meta:
         ordering = ["rank", "name"]

@@ -93,13 +93,14 @@ class Stack:
     workers: int = WORKERS
     extra_env: dict[str, str] = field(default_factory=dict)
     verbose: bool = True
+    redis_url: str = REDIS_URL  # the fault bench gives the stack a Redis of its own
 
     def __post_init__(self) -> None:
         self.tmp = Path(tempfile.mkdtemp(prefix="portal-server-"))
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.database_url = f"{PG_SERVER}/{self.database}"
-        self.cache_url = f"{REDIS_URL}/{self.redis_db}"
+        self.cache_url = f"{self.redis_url}/{self.redis_db}"
         self.gunicorn: subprocess.Popen | None = None
         self.log_path = self.tmp / "gunicorn.log"
         self.env = {

@@ -121,8 +121,11 @@ def test_a_logged_in_visitor_always_gets_a_fresh_page(client, operator_a, kelura
     assert fetch(client, page)[1] > 0
 
 
-def test_invented_long_addresses_are_served_but_never_kept(client, kelurahan_a):
-    page = f"/k/{kelurahan_a.slug}/berita/?q={'x' * 300}"
+def test_invented_searches_are_served_but_never_kept(client, kelurahan_a):
+    news = f"/k/{kelurahan_a.slug}/berita/"
+    page = f"{news}?q={'x' * 90}"
     fetch(client, page)
 
     assert fetch(client, page)[1] > 0
+    too_long = client.get(f"{news}?q={'x' * 300}")  # longer than a search may be
+    assert (too_long.status_code, too_long.url) == (302, news)

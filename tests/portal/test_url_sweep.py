@@ -38,6 +38,7 @@ PUBLIC = {
     "portal:kecamatan",
     "portal:set_language",
     "healthz",
+    "readyz",
     "kelurahan:home",
     "kelurahan:profile",
     "kelurahan:structure",
@@ -48,6 +49,8 @@ PUBLIC = {
     "kelurahan:articles",
     "kelurahan:article",
     "layanan:verify",
+    # Checking a letter by the number, date and NIK digits printed on it (rate-limited).
+    "layanan:verify_by_number",
     # Online letter requests: the service list with its buttons, the form, its receipt (a signed
     # token), tracking (code + NIK digits) and the resident's PDF (a signed, expiring token).
     "portal:kelurahan_services",
