@@ -5,6 +5,7 @@ from layanan import views
 app_name = "layanan"
 
 urlpatterns = [
+    path("verifikasi/", views.verify_by_number, name="verify_by_number"),
     path("verifikasi/<str:token>/", views.verify, name="verify"),
     path("staf/surat/<int:pk>/pdf/", views.letter_pdf, name="letter_pdf"),
     path("staf/dokumen/<int:pk>/", views.document, name="document"),

@@ -4,7 +4,7 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 
 from kelurahan.pagecache import cached_public_page
-from portal import security, views
+from portal import health, security, views
 
 city_page = cached_public_page(per_kelurahan=False)
 
@@ -29,7 +29,8 @@ urlpatterns = [
     path("k/<slug:slug>/", include("kelurahan.urls")),
     path("", include("layanan.urls")),
     path("", include("umkm.urls")),
-    path("healthz", views.healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("favicon.ico", views.favicon),
     path("admin/", admin.site.urls),
 ]
@@ -39,3 +40,9 @@ if settings.SERVE_MEDIA:
     urlpatterns += [
         re_path(rf"^{prefix}(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})
     ]
+
+# Error pages in the portal's look, Indonesian unless the visitor switched (portal/errors.py).
+handler400 = "portal.errors.bad_request"
+handler403 = "portal.errors.permission_denied"
+handler404 = "portal.errors.page_not_found"
+handler500 = "portal.errors.server_error"
