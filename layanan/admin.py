@@ -245,6 +245,14 @@ class LetterAdmin(ScopedAdmin):
             action=AccessLog.Action.VIEW,
             subject=str(letter),
         )
+        if letter.tracking_code and letter.state in (
+            Letter.State.SUBMITTED,
+            Letter.State.VERIFIED,
+        ):
+            # An online request was checked by no one when it came in: what its NIK contradicts
+            # shows here, where the operator verifies or rejects it.
+            for warning in selectors.letter_nik_warnings(letter):
+                messages.warning(request, warning)
         return self._letter_page(request, letter)
 
     def _letter_page(self, request, letter, *, sign_form=None, reason_form=None, status=200):
@@ -350,6 +358,7 @@ class LetterAdmin(ScopedAdmin):
                     parse_nik(letter.nik),
                     birth_date=form.cleaned_data["birth_date"],
                     sex=form.cleaned_data["sex"] or None,
+                    region_exists=selectors.nik_region_known,
                 ):
                     messages.warning(request, warning)
                 return HttpResponseRedirect(
@@ -362,6 +371,7 @@ class LetterAdmin(ScopedAdmin):
                 parse_nik(nik),
                 birth_date=form.cleaned_data.get("birth_date") if about_holder else None,
                 sex=(form.cleaned_data.get("sex") or None) if about_holder else None,
+                region_exists=selectors.nik_region_known,
             )
         context = {
             **self.admin_site.each_context(request),

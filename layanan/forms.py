@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+import re
 from decimal import Decimal
 
 from django import forms
@@ -336,7 +338,9 @@ class DocumentsField(forms.FileField):
     def __init__(self, **kwargs):
         kwargs.setdefault(
             "widget",
-            MultipleDocumentInput(attrs={"accept": "image/jpeg,image/png,application/pdf"}),
+            MultipleDocumentInput(
+                attrs={"accept": "image/jpeg,image/png,image/heic,image/heif,application/pdf"}
+            ),
         )
         super().__init__(**kwargs)
 
@@ -387,15 +391,15 @@ class OnlineRequestForm(forms.Form):
         help_text=format_lazy(
             _(
                 "Photos or scans of the documents listed for this letter (KTP, KK, …): "
-                "JPEG, PNG or PDF, at most {size} each, at most {count} files."
+                "JPEG, PNG, HEIC or PDF, at most {size} each, at most {count} files."
             ),
             size=lazy(filesizeformat, str)(MAX_DOCUMENT_BYTES),
             count=MAX_DOCUMENTS,
         ),
         error_messages={
             "required": _(
-                "Attach the requirement documents: photos or scans (JPEG, PNG or PDF) of the "
-                "documents listed for this letter."
+                "Attach the requirement documents: photos or scans (JPEG, PNG, HEIC or PDF) of "
+                "the documents listed for this letter."
             )
         },
     )
@@ -501,3 +505,129 @@ class TrackForm(forms.Form):
                 code="invalid",
             )
         return code
+
+
+class DownloadCodeForm(forms.Form):
+    """/lacak/: the one-time code e-mailed to the resident, to take the signed PDF."""
+
+    code = forms.RegexField(
+        label=_("Code from the email"),
+        regex=r"^[0-9]{6}$",  # ASCII only, as for the NIK digits
+        max_length=6,
+        min_length=6,
+        strip=True,
+        error_messages={"invalid": _("Enter the 6 digits of the code in the email.")},
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "one-time-code",
+                "class": "form-control",
+            }
+        ),
+    )
+
+    def clean_code(self):
+        return "".join(self.cleaned_data["code"].split())
+
+
+# Month names as a letter prints its date ("3 Desember 2026"), in Indonesian and English, in full
+# and shortened, for a date typed where the browser has no date picker.
+PRINTED_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("januari", "january", "jan"),
+            ("februari", "february", "feb", "pebruari"),
+            ("maret", "march", "mar"),
+            ("april", "apr"),
+            ("mei", "may"),
+            ("juni", "june", "jun"),
+            ("juli", "july", "jul"),
+            ("agustus", "august", "agu", "agt", "ags", "aug"),
+            ("september", "sep", "sept"),
+            ("oktober", "october", "okt", "oct"),
+            ("november", "nopember", "nov", "nop"),
+            ("desember", "december", "des", "dec"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+# "3 Desember 2026", also after the place as signed: "Surakarta, 3 Desember 2026".
+PRINTED_DATE = re.compile(r"(?:[^,]*,\s*)?(\d{1,2})\s+([^\W\d_]+)\.?\s+(\d{4})")
+
+
+class LetterDateField(forms.DateField):
+    """The date of a letter from a date picker (2026-12-03), as printed (3 Desember 2026) or as
+    people write it (03/12/2026, 3-12-2026, 3.12.2026)."""
+
+    input_formats = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"]
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            printed = PRINTED_DATE.fullmatch(value.strip())
+            if printed and printed[2].lower() in PRINTED_MONTHS:
+                day, month, year = printed[1], PRINTED_MONTHS[printed[2].lower()], printed[3]
+                try:
+                    return datetime.date(int(year), month, int(day))
+                except ValueError:
+                    raise forms.ValidationError(
+                        self.error_messages["invalid"], code="invalid"
+                    ) from None
+        return super().to_python(value)
+
+
+# "Nomor: 470/…" or "No. 470/…" copied with the number: the label is not part of it.
+NUMBER_LABEL = re.compile(r"^\s*(?:nomor\s*:?|no\s*[.:])\s*", re.IGNORECASE)
+
+
+class VerifyByNumberForm(forms.Form):
+    """/verifikasi/: a letter looked up by what is printed on it. Its number and date are
+    sequential and easy to guess, so the last 4 digits of the NIK must match too."""
+
+    number = forms.CharField(
+        label=_("Letter number"),
+        max_length=120,
+        help_text=_(
+            "As printed under the letter's title after “Nomor”, "
+            "e.g. 400.12.3.1/007/33.72.01.1001/XII/2026."
+        ),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )
+    date = LetterDateField(
+        label=_("Date of the letter"),
+        help_text=_("The date above the signature, e.g. 3 Desember 2026."),
+        error_messages={
+            "invalid": _(
+                "Enter the date printed on the letter, e.g. 3 Desember 2026 or 03/12/2026."
+            )
+        },
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    nik_last4 = forms.RegexField(
+        label=_("Last 4 digits of the NIK"),
+        regex=r"^[0-9]{4}$",  # ASCII only: \d also matches "٣" and "３"
+        max_length=4,
+        min_length=4,
+        error_messages={"invalid": _("Enter exactly 4 digits: the last 4 of the NIK.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        help_text=_(
+            "Of the NIK of the person the letter is about "
+            "(for a birth letter: of the parent who asked for it)."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-control"
+
+    def clean_number(self):
+        number = NUMBER_LABEL.sub("", self.cleaned_data["number"]).strip()
+        if not number:
+            raise forms.ValidationError(
+                _("Enter the letter number as printed on the letter."), code="required"
+            )
+        return number

@@ -396,3 +396,32 @@ class AccessLog(KelurahanOwned):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {self.subject}"
+
+
+class DownloadCode(KelurahanOwned):
+    """A one-time code e-mailed to the resident who asked online, to take their signed PDF.
+
+    The receipt and /lacak/ show only the tracking code and the NIK's last 4 digits, which
+    anyone who saw the receipt knows; the code proves access to the e-mail given in the request.
+    Only an HMAC of it is stored (layanan.services), so the table alone gives nobody a code.
+    """
+
+    public_content = False  # staff-only: never empties the public page cache
+
+    letter = models.ForeignKey(
+        Letter, on_delete=models.CASCADE, related_name="+", verbose_name=_("letter")
+    )
+    code_hash = models.CharField(_("code (HMAC)"), max_length=64)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    failed_attempts = models.PositiveSmallIntegerField(_("wrong tries"), default=0)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("download code")
+        verbose_name_plural = _("download codes")
+        indexes = [models.Index(fields=["kelurahan", "letter", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.letter_id} {self.created_at:%Y-%m-%d %H:%M}"

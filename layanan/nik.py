@@ -2,7 +2,8 @@
 
 A NIK is 16 digits: region code (province 2, regency/city 2, kecamatan 2), birth date DDMMYY
 with 40 added to the day for women, and a 4-digit serial. The digits never change when regions
-split, so an unknown region code is a warning (nik_warnings), not an error. Pure: no database.
+split, so an unknown region code is a warning (nik_warnings), not an error; but no province,
+regency/city or kecamatan is ever numbered 00, so a 00 there is a typing error. Pure: no database.
 """
 
 from __future__ import annotations
@@ -88,6 +89,22 @@ def parse_nik(raw: str, *, today: datetime.date | None = None) -> NIK:
                     "check the first two digits against the KTP."
                 ),
                 {"code": value[:2]},
+            ),
+            "region",
+        )
+    if value[2:4] == "00":
+        raise NIKError(
+            _(
+                "The regency/city code in this NIK (digits 3–4) cannot be 00; "
+                "check these digits against the KTP."
+            ),
+            "region",
+        )
+    if value[4:6] == "00":
+        raise NIKError(
+            _(
+                "The kecamatan code in this NIK (digits 5–6) cannot be 00; "
+                "check these digits against the KTP."
             ),
             "region",
         )

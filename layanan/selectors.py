@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import datetime
 import secrets
 from dataclasses import dataclass
 
+from django.db.models import Value
+from django.db.models.functions import Replace, Upper
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from kelurahan.models import Kelurahan, Service
+from kelurahan.regions import UnknownRegion, get_region
+from layanan.forms import LetterForm
 from layanan.kinds import KINDS, LetterKind
 from layanan.models import Letter, LetterEvent, LetterSettings, LetterType, RequirementDocument
+from layanan.nik import NIKError, nik_warnings, parse_nik
 
 # States in which a letter has a PDF the resident may take home.
 PDF_STATES = (Letter.State.SIGNED, Letter.State.HANDED_OVER)
@@ -144,3 +150,76 @@ def document_for_staff(user, pk: int) -> RequirementDocument:
     return get_object_or_404(
         RequirementDocument.objects.for_user(user).select_related("letter"), pk=pk
     )
+
+
+def nik_region_known(region_code: str) -> bool:
+    """Whether a NIK's region ("33.72.01") is a kecamatan in the current Kemendagri list."""
+    try:
+        get_region(region_code)
+    except UnknownRegion:
+        return False
+    return True
+
+
+def letter_nik_warnings(letter: Letter) -> list[str]:
+    """What the letter's NIK contradicts (region unknown, birth date or sex differing from the
+    details): none blocks the letter, each is worth a look before signing. Birth date and sex
+    count only where they are the NIK holder's (a birth letter's NIK is a parent's)."""
+    try:
+        nik = parse_nik(letter.nik)
+    except NIKError:
+        return []  # stored before today's checks; the operator sees the NIK itself
+    about_holder = issubclass(KINDS[letter.letter_type.kind].form, LetterForm)
+    birth_date = None
+    if about_holder and letter.data.get("birth_date"):
+        try:
+            birth_date = datetime.date.fromisoformat(letter.data["birth_date"])
+        except (TypeError, ValueError):
+            birth_date = None
+    sex = letter.data.get("sex") if about_holder else None
+    return nik_warnings(
+        nik,
+        birth_date=birth_date,
+        sex=sex if sex in ("L", "P") else None,
+        region_exists=nik_region_known,
+    )
+
+
+def letter_for_tracking_ticket(letter_id: int) -> Letter:
+    """The online request a /lacak/ ticket names (its code and NIK digits were typed), or 404."""
+    return get_object_or_404(
+        Letter.objects.select_related("letter_type", "kelurahan__kecamatan__city").exclude(
+            tracking_code=None
+        ),
+        pk=letter_id,
+    )
+
+
+def letter_for_verification_by_number(
+    number: str, date: datetime.date, nik_last4: str
+) -> Letter | None:
+    """The signed (or handed-over, or void) letter with this number, dated this day, whose NIK
+    ends in these digits; None otherwise, and which of the three was wrong is not told.
+
+    Numbers are sequential and dates few, so those two are guessable: the NIK digits are the
+    secret part, compared in constant time with every candidate's. The number matches without
+    spaces or case ("xii" is the printed "XII"); the date is the signing date in the portal's
+    time zone, the one the letter prints. Drafts never match: they have no number.
+    """
+    wanted = "".join(number.split()).upper()
+    if not wanted:
+        return None
+    candidates = (
+        Letter.objects.select_related("letter_type", "kelurahan__kecamatan__city")
+        .filter(
+            state__in=[Letter.State.SIGNED, Letter.State.HANDED_OVER, Letter.State.VOID],
+            signed_at__date=date,
+        )
+        .alias(plain_number=Replace(Upper("number"), Value(" "), Value("")))
+        .filter(plain_number=wanted)[:10]  # one, unless two kelurahan number alike
+    )
+    found = None
+    for letter in candidates:
+        if secrets.compare_digest(letter.nik[-4:].encode(), nik_last4.encode()) and found is None:
+            found = letter
+    return found

@@ -21,8 +21,9 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from kelurahan.models import Kelurahan, Service
 from kelurahan.tenancy import user_can_access
@@ -30,6 +31,7 @@ from layanan.documents import CheckedDocument
 from layanan.kinds import KINDS
 from layanan.models import (
     AccessLog,
+    DownloadCode,
     Letter,
     LetterEvent,
     LetterSettings,
@@ -38,7 +40,7 @@ from layanan.models import (
 )
 from layanan.numbering import format_number, next_sequence
 from layanan.pdf import render_letter_pdf
-from layanan.tracking import tracking_code_display, tracking_code_new
+from layanan.tracking import DOWNLOAD_CODE_MAX_AGE, tracking_code_display, tracking_code_new
 
 State = Letter.State
 
@@ -287,6 +289,7 @@ def letter_request_submit(
     letter_type = letter_types_ensure(kelurahan=kelurahan).get(kind)
     if letter_type is None or not (letter_type.online and letter_type.is_active):
         raise OnlineRequestClosed
+    _open_requests_check(kelurahan=kelurahan, nik=nik)
     stored: list[str] = []
     try:
         with transaction.atomic():
@@ -336,6 +339,41 @@ def letter_request_submit(
     return letter
 
 
+# Requests of one NIK at one kelurahan that may wait for the staff at once. A family asks a few
+# letters together; more than this is someone else filling the queue with this NIK.
+MAX_OPEN_REQUESTS_PER_NIK = 5
+
+
+class TooManyOpenRequests(ValueError):
+    """The NIK already has MAX_OPEN_REQUESTS_PER_NIK requests in progress at this kelurahan."""
+
+
+def _open_requests_check(*, kelurahan: Kelurahan, nik: str) -> None:
+    """Refuse a new online request while the NIK has too many in progress at this kelurahan.
+
+    Why here and not a rate limit keyed on the NIK: a rate limit counts every POST, junk and
+    garbled ones included, so a stranger who types someone's NIK ten times would lock them out.
+    This counts only requests actually accepted (a full, valid form with documents, each one
+    passing the per-address limit), only while they are open, and the staff see every one of them:
+    rejecting the junk frees the NIK at once. The message tells the resident whom to ask.
+    """
+    count = (
+        Letter.objects.for_kelurahan(kelurahan)
+        .filter(nik=nik, state__in=(State.SUBMITTED, State.VERIFIED))
+        .exclude(tracking_code=None)
+        .count()
+    )
+    if count >= MAX_OPEN_REQUESTS_PER_NIK:
+        raise TooManyOpenRequests(
+            _(
+                "This NIK already has %(count)d requests in progress at this kelurahan. Wait "
+                "until one is finished, or contact the kelurahan office if you did not send "
+                "them."
+            )
+            % {"count": count}
+        )
+
+
 def _request_for_key(request_key: uuid.UUID, *, kelurahan: Kelurahan, nik: str) -> Letter | None:
     existing = Letter.objects.filter(request_key=request_key).first()
     if existing is not None and (existing.kelurahan_id != kelurahan.pk or existing.nik != nik):
@@ -352,6 +390,12 @@ def _resident_notify(letter: Letter) -> None:
     if not letter.email:
         return
     subject, body = _status_email(letter)
+    _resident_mail(letter, subject, body)
+
+
+def _resident_mail(letter: Letter, subject: str, body: str) -> None:
+    """Send a mail to the e-mail the resident gave, once the transaction commits (robust: a
+    failing mail server is logged, never undoes the write)."""
     transaction.on_commit(
         partial(send_mail, subject, body, None, [letter.email], fail_silently=False),
         robust=True,
@@ -429,3 +473,127 @@ def letter_files_sweep(*, older_than: datetime.timedelta = datetime.timedelta(ho
                 storage.delete(name)
                 removed += 1
     return removed
+
+
+# --- One-time codes for a resident's PDF download ---------------------------------------------
+
+DOWNLOAD_CODE_DIGITS = 6
+DOWNLOAD_CODE_MAX_TRIES = 5  # wrong codes before this one is dead and a new one must be asked for
+DOWNLOAD_CODES_PER_HOUR = 5  # codes sent for one letter in an hour (no flood in the inbox)
+
+
+class DownloadCodeError(ValueError):
+    """A download code that cannot be sent or is not right; the message says what to do."""
+
+
+def _download_code_hash(letter_id: int, code: str) -> str:
+    """HMAC-SHA256 keyed with SECRET_KEY and bound to the letter: a copy of the table alone gives
+    no code, and a code for one letter opens no other. (Not make_password: a 6-digit code is
+    guarded by its 5 tries and 15 minutes, not by a slow hash.)"""
+    return salted_hmac(
+        "layanan.download-code", f"{letter_id}:{code}", algorithm="sha256"
+    ).hexdigest()
+
+
+@transaction.atomic
+def download_code_send(*, letter: Letter) -> DownloadCode:
+    """A new one-time code for the resident's signed PDF, e-mailed to the address given in the
+    request (on commit, as the status e-mails are). Any earlier code of the letter stops
+    working. Raises DownloadCodeError when the letter has no e-mail or too many codes were sent
+    within the hour."""
+    if not letter.email:
+        raise DownloadCodeError(_("No email was given in this request, so no code can be sent."))
+    Letter.objects.select_for_update().filter(pk=letter.pk).first()  # one sender at a time
+    now = timezone.now()
+    codes = DownloadCode.objects.for_kelurahan(letter.kelurahan_id).filter(letter=letter)
+    if codes.filter(created_at__gte=now - datetime.timedelta(hours=1)).count() >= (
+        DOWNLOAD_CODES_PER_HOUR
+    ):
+        raise DownloadCodeError(
+            _(
+                "%(count)d codes were sent for this letter within the hour. Use the newest one "
+                "from your email, or try again in an hour."
+            )
+            % {"count": DOWNLOAD_CODES_PER_HOUR}
+        )
+    codes.filter(used_at=None, expires_at__gt=now).update(expires_at=now)
+    code = f"{secrets.randbelow(10**DOWNLOAD_CODE_DIGITS):0{DOWNLOAD_CODE_DIGITS}d}"
+    row = DownloadCode.objects.create(
+        kelurahan_id=letter.kelurahan_id,
+        letter=letter,
+        code_hash=_download_code_hash(letter.pk, code),
+        expires_at=now + datetime.timedelta(seconds=DOWNLOAD_CODE_MAX_AGE),
+    )
+    _resident_mail(letter, *_download_code_email(letter, code))
+    return row
+
+
+def _download_code_email(letter: Letter, code: str) -> tuple[str, str]:
+    with translation.override(django_settings.LANGUAGE_CODE):
+        values = {
+            "code": code,
+            "tracking": tracking_code_display(letter.tracking_code or ""),
+            "letter": letter.letter_type.name,
+            "kelurahan": str(letter.kelurahan),
+            "minutes": DOWNLOAD_CODE_MAX_AGE // 60,
+        }
+        subject = _("Download code for your letter %(tracking)s") % values
+        lines = [
+            _("Your code to download the signed %(letter)s from %(kelurahan)s:") % values,
+            "",
+            f"    {code}",
+            "",
+            _(
+                "Type it on the tracking page where you asked for it. It works once, for "
+                "%(minutes)d minutes."
+            )
+            % values,
+            _(
+                "Never give this code to anyone, staff of the kelurahan included. If you did not "
+                "ask for it, ignore this email: without the code nobody can take your letter."
+            ),
+            "",
+            _("This email was sent automatically; replies are not read."),
+        ]
+        return subject, "\n".join(str(line) for line in lines)
+
+
+def download_code_check(*, letter: Letter, code: str) -> None:
+    """Use the letter's current download code: the right one is spent (single use); a wrong
+    one counts a try, and after DOWNLOAD_CODE_MAX_TRIES the code is dead. Raises
+    DownloadCodeError with what to do next."""
+    with transaction.atomic():
+        row = (
+            DownloadCode.objects.for_kelurahan(letter.kelurahan_id)
+            .select_for_update()
+            .filter(
+                letter=letter,
+                used_at=None,
+                expires_at__gt=timezone.now(),
+                failed_attempts__lt=DOWNLOAD_CODE_MAX_TRIES,
+            )
+            .first()
+        )
+        if row is None:
+            error = _(
+                "This code is no longer valid: it was used, it expired, or it was typed wrong "
+                "too often. Ask for a new code."
+            )
+        elif constant_time_compare(row.code_hash, _download_code_hash(letter.pk, code)):
+            row.used_at = timezone.now()
+            row.save(update_fields=["used_at"])
+            return
+        else:
+            row.failed_attempts += 1
+            row.save(update_fields=["failed_attempts"])
+            left = DOWNLOAD_CODE_MAX_TRIES - row.failed_attempts
+            if left:
+                error = ngettext(
+                    "The code is not right; %(left)d try left. Check the newest email from us.",
+                    "The code is not right; %(left)d tries left. Check the newest email from us.",
+                    left,
+                ) % {"left": left}
+            else:
+                error = _("The code was typed wrong too often. Ask for a new code.")
+    # Raised outside the transaction, so the counted try stays counted.
+    raise DownloadCodeError(error)

@@ -1,5 +1,6 @@
-"""Request middleware: the language from the visitor's choice, staff two-factor login, policy
-headers, gzip for text, and one retry of a read whose database connection was lost.
+"""Request middleware: the language from the visitor's choice, staff two-factor login, staff
+session limits (and no caching of staff pages), policy headers, gzip for text, and one retry of a
+read whose database connection was lost.
 
 Language: from the visitor's explicit choice only, Indonesian unless they switched.
 
@@ -7,14 +8,22 @@ Django's LocaleMiddleware would follow the browser's Accept-Language, and many p
 Indonesia are set to English; the portal is Indonesian first, so only the cookie counts.
 """
 
+import time
+from urllib.parse import urlencode
+
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.signals import user_logged_in
 from django.db import InterfaceError, OperationalError, connection
+from django.dispatch import receiver
 from django.http import HttpResponseRedirect
 from django.middleware.gzip import GZipMiddleware
 from django.urls import reverse
 from django.utils import translation
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.translation import ngettext
 
 from portal.security import step_url
 from portal.selectors import two_factor_step
@@ -74,6 +83,101 @@ class StaffTwoFactorMiddleware:
         return HttpResponseRedirect(step_url(step, target))
 
 
+SESSION_STARTED = "staff_session_started"  # Unix time of the login
+SESSION_SEEN = "staff_session_seen"  # Unix time of the last request, to the minute
+
+
+@receiver(user_logged_in, dispatch_uid="portal.staff_session_started")
+def _staff_session_start(sender, request, user, **kwargs):
+    """A login starts the clock afresh, even where Django keeps the session's data (logging in
+    again as the same user), so an old start never ends a new login."""
+    if request is not None and hasattr(request, "session"):
+        now = int(time.time())
+        request.session[SESSION_STARTED] = now
+        request.session[SESSION_SEEN] = now
+
+
+class StaffSessionMiddleware:
+    """Staff sessions end after STAFF_SESSION_IDLE_SECONDS without a request and, in any case,
+    STAFF_SESSION_MAX_SECONDS after login; and staff pages are never kept by a cache.
+
+    Ending: the user is logged out, and on a staff address (the admin, /staf/ downloads) sent to
+    the admin login with a message that says why; on a public page the page simply shows as to
+    anyone. The last request's time is written into the session at most once a minute, so a busy
+    operator costs one session write a minute, not one per page. Residents never log in: their
+    requests pass untouched.
+
+    Cache-Control: every response on a staff address carries `private, no-store`. Every admin
+    page shows personal data or staff-only settings (letters, residents, the access log, exports,
+    PDFs), so one rule for the whole prefix is simpler and safer than marking each view, and no
+    new admin screen can forget it.
+    """
+
+    STAFF_PREFIXES = ("/staf/",)
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.idle = settings.STAFF_SESSION_IDLE_SECONDS
+        self.limit = settings.STAFF_SESSION_MAX_SECONDS
+
+    def _staff_address(self, path: str) -> bool:
+        return path.startswith((reverse("admin:index"), *self.STAFF_PREFIXES))
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.is_staff:
+            ended = self._check(request)
+            if ended is not None:
+                logout(request)
+                if self._staff_address(request.path_info):
+                    messages.warning(request, ended)
+                    login = reverse("admin:login")
+                    target = request.get_full_path() if request.method == "GET" else ""
+                    query = f"?{urlencode({'next': target})}" if target else ""
+                    return self._no_store(HttpResponseRedirect(login + query))
+        response = self.get_response(request)
+        if self._staff_address(request.path_info):
+            self._no_store(response)
+        return response
+
+    @staticmethod
+    def _no_store(response):
+        patch_cache_control(response, private=True, no_store=True)
+        return response
+
+    def _check(self, request) -> str | None:
+        """Why the session must end now, or None (recording this request as activity)."""
+        session = request.session
+        now = int(time.time())
+        started = session.get(SESSION_STARTED)
+        seen = session.get(SESSION_SEEN)
+        if not isinstance(started, int) or not isinstance(seen, int):
+            # A session from before these rules: its clock starts now.
+            session[SESSION_STARTED] = session[SESSION_SEEN] = now
+            return None
+        if self.limit and now - started > self.limit:
+            hours = max(self.limit // 3600, 1)
+            return ngettext(
+                "Your session ended because it has been open for %(hours)d hour; "
+                "please log in again.",
+                "Your session ended because it has been open for %(hours)d hours; "
+                "please log in again.",
+                hours,
+            ) % {"hours": hours}
+        if self.idle and now - seen > self.idle:
+            minutes = max(self.idle // 60, 1)
+            return ngettext(
+                "Your session ended because you were inactive for %(minutes)d minute; "
+                "please log in again.",
+                "Your session ended because you were inactive for %(minutes)d minutes; "
+                "please log in again.",
+                minutes,
+            ) % {"minutes": minutes}
+        if now - seen >= 60:
+            session[SESSION_SEEN] = now
+        return None
+
+
 class PermissionsPolicyMiddleware:
     """Permissions-Policy on every response (Django sets the other security headers itself)."""
 
@@ -101,6 +205,15 @@ class TextGZipMiddleware(GZipMiddleware):
         return super().process_response(request, response)
 
 
+def _waited_for_a_connection(exception) -> bool:
+    """True when the error is the connection pool giving up (no connection within its timeout)."""
+    try:
+        from psycopg_pool import PoolTimeout
+    except ImportError:  # SQLite-only installs
+        return False
+    return isinstance(exception.__cause__, PoolTimeout)
+
+
 class RetryReadAfterLostConnectionMiddleware:
     """A GET whose database connection was cut mid-request (PostgreSQL restarting, a failover)
     runs once more instead of answering 500: reading is safe to repeat, writing is not, so only
@@ -117,6 +230,8 @@ class RetryReadAfterLostConnectionMiddleware:
     def process_exception(self, request, exception):
         if not isinstance(exception, OperationalError | InterfaceError):
             return None
+        if _waited_for_a_connection(exception):
+            return None  # the pool already waited its timeout: the 503 page, not a second wait
         if request.method not in ("GET", "HEAD") or getattr(request, "_read_retried", False):
             return None
         if connection.in_atomic_block or request.resolver_match is None:

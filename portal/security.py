@@ -1,22 +1,28 @@
-"""Staff login security: the client's address, the lockout page and the two-factor login steps.
+"""Staff login security: the client's address, login lockouts (per username and address, and
+per address across usernames) with their page, and the two-factor login steps.
 
 The two steps live under /admin/two-factor/ and look like the admin's login page; the middleware
 in portal.middleware sends every staff session that owes a step to the right one.
 """
 
+import datetime
 import textwrap
 from base64 import b32encode
 from urllib.parse import urlencode
 
 import django_otp
 import segno
+from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username
+from axes.models import AccessAttempt, AccessLog
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.views.decorators import staff_member_required
+from django.db.models import Sum
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -24,7 +30,7 @@ from django.views.decorators.cache import never_cache
 
 from portal import services
 from portal.forms import TwoFactorCodeForm
-from portal.selectors import STEP_SETUP, STEP_VERIFY, security_settings, two_factor_step
+from portal.selectors import STEP_SETUP, STEP_VERIFY, two_factor_required, two_factor_step
 
 
 def client_ip(request) -> str:
@@ -40,15 +46,76 @@ def client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
+class AxesHandler(AxesDatabaseHandler):
+    """django-axes' database handler plus a limit per address across usernames.
+
+    Axes locks a username+address pair after AXES_FAILURE_LIMIT wrong passwords; someone trying
+    many usernames from one address is never slowed by that. Axes 8.3 compares every lockout
+    parameter with the same failure limit (AXES_LOCKOUT_PARAMETERS = [[username, ip], ip] would
+    lock an address after 5 failures of anyone behind it), so the per-address count is read here
+    from axes' own AccessAttempt rows: in the database, like sessions, never in Redis.
+
+    An office's staff share one address, and so may a stranger in it. So the per-address pause
+    never applies to a username that logged in successfully from that address within
+    STAFF_LOGIN_TRUSTED_DAYS (axes' AccessLog): staff who work there keep logging in, the one
+    trying names gets nothing. The pause lifts AXES_COOLOFF_TIME after the failures stop.
+    """
+
+    def is_locked(self, request, credentials=None) -> bool:
+        if super().is_locked(request, credentials):
+            return True
+        return address_locked(request, credentials)
+
+    def user_login_failed(self, sender, credentials: dict, request=None, **kwargs):
+        """As axes does for a username, the failure that reaches the address limit is already
+        answered with the lockout page."""
+        super().user_login_failed(sender, credentials, request, **kwargs)
+        if request is not None and not getattr(request, "axes_locked_out", False):
+            if address_locked(request, credentials):
+                request.axes_locked_out = True
+                request.axes_credentials = credentials
+
+
+def address_failures(ip_address: str) -> int:
+    """Wrong logins from this address within the cool-off time, across usernames."""
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    total = AccessAttempt.objects.filter(ip_address=ip_address, attempt_time__gte=since).aggregate(
+        total=Sum("failures_since_start")
+    )["total"]
+    return total or 0
+
+
+def address_locked(request, credentials=None) -> bool:
+    """Whether logins from the request's address are paused for this username (see AxesHandler);
+    marks the request so the lockout page can say which limit it met."""
+    limit = settings.STAFF_LOGIN_ADDRESS_FAILURE_LIMIT
+    ip_address = getattr(request, "axes_ip_address", None) or client_ip(request)
+    if not limit or address_failures(ip_address) < limit:
+        return False
+    username = get_client_username(request, credentials)
+    if username:
+        trusted_since = timezone.now() - datetime.timedelta(days=settings.STAFF_LOGIN_TRUSTED_DAYS)
+        if AccessLog.objects.filter(
+            username=username, ip_address=ip_address, attempt_time__gte=trusted_since
+        ).exists():
+            return False
+    request.axes_address_locked = True
+    return True
+
+
 def login_locked_out(request, original_response=None, credentials=None):
     """django-axes' answer to a locked-out login (AXES_LOCKOUT_CALLABLE): what happened, how long
-    to wait and whom to ask."""
+    to wait and whom to ask. The pause of a whole address (many usernames tried) says so."""
+    by_address = getattr(request, "axes_address_locked", False)
     return render(
         request,
         "portal/login_locked_out.html",
         {
-            "username": get_client_username(request, credentials) or "",
-            "failure_limit": settings.AXES_FAILURE_LIMIT,
+            "username": "" if by_address else get_client_username(request, credentials) or "",
+            "by_address": by_address,
+            "failure_limit": settings.STAFF_LOGIN_ADDRESS_FAILURE_LIMIT
+            if by_address
+            else settings.AXES_FAILURE_LIMIT,
             "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
             "login_url": reverse("admin:login"),
         },
@@ -149,7 +216,7 @@ def two_factor_setup(request):
         "admin/portal/two_factor_setup.html",
         form=form,
         title=_("Set up two-factor login"),
-        required=security_settings().two_factor_required,
+        required=two_factor_required(request.user),
         # segno's own SVG: the only data in it is the otpauth:// address drawn as modules.
         qr_code=mark_safe(qr_code),  # noqa: S308
         secret=" ".join(textwrap.wrap(secret, 4)),

@@ -11,6 +11,7 @@ import contextlib
 import re
 
 from axe_playwright_python.sync_playwright import Axe
+from django.core import mail
 
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import PHONE, PageProblems
@@ -64,3 +65,17 @@ def describe(violations: list[dict]) -> str:
             summary = (node.get("failureSummary") or "").replace("\n", " ")
             lines.append(f"    {node['target']} {node['html'][:120]} — {summary[:200]}")
     return "\n".join(lines)
+
+
+def download_link_by_code(page):
+    """On /lacak/ showing a signed letter: ask for the e-mailed code, type it from the outbox
+    (the live server sends with the test's locmem backend) and return the download link."""
+    mail.outbox.clear()
+    page.locator("#download form button[type=submit]").last.click()
+    page.locator("#id_code").wait_for()
+    codes = re.findall(r"^\s+(\d{6})$", mail.outbox[-1].body, re.MULTILINE)
+    page.fill("#id_code", codes[-1])
+    page.locator("#download form.track-form button[type=submit]").click()
+    link = page.locator("a[href^='/lacak/unduh/']")
+    link.wait_for()
+    return link

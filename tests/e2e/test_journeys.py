@@ -20,7 +20,7 @@ from kelurahan.models import Kelurahan
 from layanan.models import RESIDENT_STATUS, Letter, Resident
 from layanan.selectors import mask_name
 from layanan.storage import private_storage
-from tests.e2e.helpers import log_in, watched_page
+from tests.e2e.helpers import download_link_by_code, log_in, watched_page
 from tests.factories import BusinessFactory
 from tests.layanan.helpers import NIK_BUDI, first_page_image, letter_data, pdf_text
 from tests.layanan.online import jpeg
@@ -72,6 +72,7 @@ def request_skuter_online(page, shot, kelurahan, tmp_path) -> str:
         else:
             page.fill(f"#id_{name}", value)
     page.fill("#id_phone", "0812 3456 7890")
+    page.fill("#id_email", "budi@example.com")
     ktp = tmp_path / "ktp.jpg"
     ktp.write_bytes(jpeg(size=(800, 500)))
     page.set_input_files("#id_documents", str(ktp))
@@ -179,8 +180,10 @@ def test_a_resident_finds_the_kelurahan_reads_it_asks_for_a_letter_and_verifies_
     track(page, code)
     assert page.locator("#status").inner_text() == in_indonesian(RESIDENT_STATUS["signed"])
     shot(page, "tracked-signed")
+    link = download_link_by_code(page)  # the receipt's code and NIK digits alone are not enough
+    shot(page, "download-code")
     with page.expect_download() as download:
-        page.locator("a[href^='/lacak/unduh/']").click()
+        link.click()
     content = download.value.path().read_bytes()
     assert content.startswith(b"%PDF")
     assert letter.number in pdf_text(content)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import io
+import re
 import struct
 import uuid
 import zlib
 
+from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import TestCase
+from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
 from PIL import Image
@@ -103,3 +107,29 @@ def said_with(response, template: str, **params) -> str:
     """A message with parameters as the page that gave `response` shows it."""
     with translation.override(response["Content-Language"]):
         return escape(translation.gettext(template) % params)
+
+
+def download_code_from(outbox) -> str:
+    """The one-time code in the newest download-code e-mail."""
+    mails = [mail for mail in outbox if re.search(r"^\s+\d{6}$", mail.body, re.MULTILINE)]
+    assert mails, [mail.subject for mail in outbox]
+    return re.search(r"^\s+(\d{6})$", mails[-1].body, re.MULTILINE).group(1)
+
+
+def download_link_via_code(client, letter, digits: str | None = None) -> str:
+    """The resident's way to the signed PDF on /lacak/: look the request up, ask for the e-mailed
+    code, type it; the download link on the page that follows ("" when there is none)."""
+    track_url = reverse("layanan:track")
+    status = client.post(
+        track_url, {"code": letter.tracking_code, "nik_last4": digits or letter.nik[-4:]}
+    )
+    ticket = status.context.get("ticket")
+    if not ticket:
+        return ""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(track_url, {"step": "send", "ticket": ticket})
+    checked = client.post(
+        track_url, {"step": "code", "ticket": ticket, "code": download_code_from(mail.outbox)}
+    )
+    found = re.search(r'href="(/lacak/unduh/[^"]+)"', checked.content.decode())
+    return found.group(1) if found else ""

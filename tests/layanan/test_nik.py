@@ -159,6 +159,40 @@ def test_province_00_is_refused():
 
 
 @pytest.mark.parametrize(
+    ("region", "message"),
+    [
+        (
+            "330001",
+            "The regency/city code in this NIK (digits 3–4) cannot be 00; "
+            "check these digits against the KTP.",
+        ),
+        (
+            "337200",
+            "The kecamatan code in this NIK (digits 5–6) cannot be 00; "
+            "check these digits against the KTP.",
+        ),
+        (
+            "330000",
+            "The regency/city code in this NIK (digits 3–4) cannot be 00; "
+            "check these digits against the KTP.",
+        ),
+    ],
+)
+def test_a_regency_or_kecamatan_code_00_is_refused(region, message):
+    assert refusal(nik_with(region=region)) == ("region", message)
+
+
+def test_the_00_refusals_read_in_indonesian():
+    with translation.override("id"):
+        assert refusal(nik_with(region="330001"))[1] == (
+            "Kode kabupaten/kota pada NIK (digit 3–4) tidak boleh 00; periksa digit ini dengan KTP."
+        )
+        assert refusal(nik_with(region="337200"))[1] == (
+            "Kode kecamatan pada NIK (digit 5–6) tidak boleh 00; periksa digit ini dengan KTP."
+        )
+
+
+@pytest.mark.parametrize(
     "raw",
     [
         "3372 0115 0895 0001",

@@ -24,7 +24,7 @@ from layanan.models import (
     RequirementDocument,
 )
 from tests.layanan.helpers import NIK_BUDI, NIK_SITI, pdf_bytes, said, stored_files
-from tests.layanan.online import request_form, request_url
+from tests.layanan.online import download_link_via_code, request_form, request_url
 
 State = Letter.State
 SIGNATURE = {
@@ -297,7 +297,10 @@ def test_the_whole_journey_from_request_to_download(
     assert letter.state == State.SIGNED
 
     response = track(client, code, NIK_BUDI[-4:])
-    link = download_link(response)
+    # What the receipt shows opens the status, never the PDF itself: that takes the e-mailed code.
+    assert download_link(response) == ""
+    assert response.context["ticket"]
+    link = download_link_via_code(client, letter)
     assert link
     assert [e.to_state for e in response.context["events"]] == [
         State.SUBMITTED,
@@ -315,7 +318,7 @@ def test_the_whole_journey_from_request_to_download(
 
     move(operator, letter, "hand_over")
     assert letter.state == State.HANDED_OVER
-    assert download_link(track(client, code, NIK_BUDI[-4:]))
+    assert download_link_via_code(client, letter)
 
 
 def test_a_rejected_request_shows_the_resident_the_reason(client, kelurahan_a, operator_a):
@@ -336,13 +339,14 @@ def test_a_kelurahan_that_keeps_pdfs_offline_gives_no_link_and_old_links_stop_wo
     letter = submitted(client, kelurahan_a)
     move(staff_client(operator_a), letter, "verify")
     move(staff_client(signer_a), letter, "sign", SIGNATURE)
-    link = download_link(track(client, letter.tracking_code, NIK_BUDI[-4:]))
+    link = download_link_via_code(client, letter)
     assert link
 
     turn_off(kelurahan_a, resident_pdf_download=False)
     response = track(client, letter.tracking_code, NIK_BUDI[-4:])
 
-    assert download_link(response) == ""
+    assert download_link_via_code(client, letter) == ""
+    assert not response.context["ticket"]
     assertContains(
         response,
         said(response, "Pick the signed letter up at the kelurahan office; bring your KTP."),
@@ -354,12 +358,12 @@ def test_a_voided_letter_can_no_longer_be_downloaded(client, kelurahan_a, operat
     letter = submitted(client, kelurahan_a)
     move(staff_client(operator_a), letter, "verify")
     move(staff_client(signer_a), letter, "sign", SIGNATURE)
-    link = download_link(track(client, letter.tracking_code, NIK_BUDI[-4:]))
+    link = download_link_via_code(client, letter)
 
     services.letter_void(letter_id=letter.pk, by=signer_a, reason="Salah ketik nama.")
 
     assert client.get(link).status_code == 404
-    assert download_link(track(client, letter.tracking_code, NIK_BUDI[-4:])) == ""
+    assert download_link_via_code(client, letter) == ""
 
 
 # --- Tracking -------------------------------------------------------------------------------------
@@ -419,7 +423,7 @@ def test_a_tampered_download_link_is_not_found(client, kelurahan_a, operator_a, 
     letter = submitted(client, kelurahan_a)
     move(staff_client(operator_a), letter, "verify")
     move(staff_client(signer_a), letter, "sign", SIGNATURE)
-    link = download_link(track(client, letter.tracking_code, NIK_BUDI[-4:]))
+    link = download_link_via_code(client, letter)
     token = link.rstrip("/").rsplit("/", 1)[1]
     value, stamp, signature = token.split(":")
 
@@ -429,6 +433,7 @@ def test_a_tampered_download_link_is_not_found(client, kelurahan_a, operator_a, 
         f"{value}:{stamp}",
         str(letter.pk),
         tracking.receipt_token(letter.pk),
+        tracking.track_ticket(letter.pk),
     ):
         assert client.get(reverse("layanan:resident_pdf", args=[forged])).status_code == 404
 
@@ -551,23 +556,53 @@ def test_one_address_may_send_only_so_many_requests(client, kelurahan_a):
     )
 
 
-def test_one_nik_may_send_only_so_many_requests_from_any_address(client, kelurahan_a):
+def test_junk_posts_with_someone_elses_nik_never_lock_that_resident_out(client, kelurahan_a):
     limit = _limit(views.REQUEST_RATE_PER_NIK)
-    statuses = [
-        client.post(
-            request_url(kelurahan_a), request_form(documents=[]), REMOTE_ADDR=f"10.0.1.{n}"
-        ).status_code
-        for n in range(1, limit + 2)
-    ]
+    # A stranger sends broken forms with Budi's NIK, from one address and from many.
+    for n in range(limit + 2):
+        client.post(request_url(kelurahan_a), request_form(documents=[]), REMOTE_ADDR="10.6.6.6")
+        client.post(request_url(kelurahan_a), request_form(documents=[]), REMOTE_ADDR=f"10.0.1.{n}")
 
-    assert statuses[:limit] == [200] * limit
-    assert statuses[limit] == 429
-    blocked = client.post(request_url(kelurahan_a), request_form(), REMOTE_ADDR="10.0.2.1")
+    blocked = client.post(request_url(kelurahan_a), request_form(), REMOTE_ADDR="10.6.6.6")
+    budi = client.post(request_url(kelurahan_a), request_form(), REMOTE_ADDR="10.0.2.1")
+
     assert blocked.status_code == 429
     assertTemplateUsed(blocked, "portal/rate_limited.html")
-    assert not Letter.objects.exists()
+    assert budi.status_code == 302
+    assert Letter.objects.count() == 1
+
+
+def test_one_nik_may_have_only_so_many_open_requests_until_staff_finish_one(
+    client, kelurahan_a, operator_a
+):
+    limit = services.MAX_OPEN_REQUESTS_PER_NIK
+    statuses = [
+        client.post(request_url(kelurahan_a), request_form(), REMOTE_ADDR=f"10.0.3.{n}").status_code
+        for n in range(limit)
+    ]
+    assert statuses == [302] * limit
+
+    refused = client.post(request_url(kelurahan_a), request_form(), REMOTE_ADDR="10.0.4.1")
+
+    assert refused.status_code == 200
+    message = said(
+        refused,
+        "This NIK already has %(count)d requests in progress at this kelurahan. Wait until one "
+        "is finished, or contact the kelurahan office if you did not send them.",
+    ) % {"count": limit}
+    assertContains(refused, message)
+    assert Letter.objects.count() == limit
+    # Another NIK is not affected, and rejecting one (the junk, say) frees a place.
     other = request_form(nik=NIK_SITI, sex="P")
-    assert client.post(request_url(kelurahan_a), other, REMOTE_ADDR="10.0.2.1").status_code == 302
+    assert client.post(request_url(kelurahan_a), other, REMOTE_ADDR="10.0.4.1").status_code == 302
+    move(
+        staff_client(operator_a),
+        Letter.objects.filter(nik=NIK_BUDI).first(),
+        "reject",
+        {"reason": REASON},
+    )
+    again = client.post(request_url(kelurahan_a), request_form(), REMOTE_ADDR="10.0.4.1")
+    assert again.status_code == 302
 
 
 def test_tracking_is_rate_limited_per_address(client, db):

@@ -1,6 +1,9 @@
 """Staff two-factor login (TOTP): the switch Diskominfo controls, setup, the code step, reset."""
 
+import json
 import re
+import subprocess
+import sys
 from base64 import b32decode
 
 import pytest
@@ -386,3 +389,102 @@ def test_the_staff_link_to_two_factor_login_is_in_every_admin_page(client, opera
     client.force_login(operator_a)
 
     assert f'href="{SETUP}"' in client.get("/admin/").content.decode()
+
+
+# --- required by role (STAFF_TWO_FACTOR_ROLES) --------------------------------------------------
+
+
+def _settings_as_loaded(**env_vars) -> list:
+    """STAFF_TWO_FACTOR_ROLES as portal.settings computes it from this environment (not under
+    pytest, so TESTING is off as in production)."""
+    script = "import json, portal.settings as s; print(json.dumps(s.STAFF_TWO_FACTOR_ROLES))"
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "SECRET_KEY": "x" * 60,
+        "DATABASE_URL": "sqlite:////tmp/unused.sqlite3",
+        "ALLOWED_HOSTS": "portal.example.go.id",
+        **env_vars,
+    }
+    result = subprocess.run(  # noqa: S603 - our own interpreter and a fixed script
+        [sys.executable, "-c", script],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize(
+    ("env_vars", "expected"),
+    [
+        ({}, [roles.DISKOMINFO, roles.SIGNER]),  # production
+        ({"DEBUG": "true"}, []),  # `make run` and the demo: optional
+        ({"STAFF_TWO_FACTOR_ROLES": ""}, []),  # turned off
+        ({"STAFF_TWO_FACTOR_ROLES": "Diskominfo, Operator"}, [roles.DISKOMINFO, roles.OPERATOR]),
+    ],
+)
+def test_production_requires_two_factor_of_diskominfo_and_signers_unless_told_otherwise(
+    env_vars, expected
+):
+    assert _settings_as_loaded(**env_vars) == expected
+
+
+@pytest.fixture
+def by_role(settings):
+    settings.STAFF_TWO_FACTOR_ROLES = [roles.DISKOMINFO, roles.SIGNER]
+
+
+@pytest.fixture
+def signer_a(make_staff, kelurahan_a):
+    return make_staff("signer.a", roles.SIGNER, kelurahan_a)
+
+
+@pytest.mark.parametrize("who", ["diskominfo", "signer.a"])
+def test_a_required_role_without_an_authenticator_must_set_one_up(
+    client, by_role, diskominfo, signer_a, who
+):
+    assert security_settings().two_factor_required is False
+
+    response = log_in(client, who)
+
+    assert response.status_code == 302
+    assert response.url == f"{SETUP}?next=%2Fadmin%2F"
+    assert client.get("/admin/layanan/letter/").status_code == 302
+
+
+def test_a_superuser_counts_as_every_required_role(client, db, by_role):
+    get_user_model().objects.create_superuser("root", "root@example.org", PASSWORD)
+
+    assert log_in(client, "root").url == f"{SETUP}?next=%2Fadmin%2F"
+
+
+def test_other_roles_stay_optional_while_the_switch_is_off(client, by_role, operator_a):
+    response = log_in(client, "operator.a")
+
+    assert response.status_code == 200
+    assert client.get("/admin/kelurahan/article/").status_code == 200
+
+
+def test_the_switch_for_all_staff_still_covers_the_other_roles(
+    client, by_role, required, operator_a
+):
+    assert log_in(client, "operator.a").url == f"{SETUP}?next=%2Fadmin%2F"
+
+
+def test_a_required_role_completes_setup_and_works(client, by_role, signer_a):
+    log_in(client, "signer.a")
+    client.get(SETUP)
+    device = TOTPDevice.objects.get(user=signer_a)
+
+    response = client.post(SETUP, {"token": code_for(device.bin_key), "next": "/admin/"})
+
+    assert response.status_code == 302 and response.url == "/admin/"
+    assert client.get("/admin/layanan/letter/").status_code == 200
+
+
+def test_with_no_roles_set_signers_stay_optional(client, settings, signer_a):
+    settings.STAFF_TWO_FACTOR_ROLES = []
+
+    assert log_in(client, "signer.a").status_code == 200
