@@ -269,6 +269,8 @@ class Letter(KelurahanOwned):
         indexes = [
             models.Index(fields=["kelurahan", "state", "-created_at"]),
             models.Index(fields=["kelurahan", "nik"]),
+            # Checking a letter by its number and date (/verifikasi/) looks up that day.
+            models.Index(fields=["signed_at"], name="letter_signed_at"),
         ]
 
     def __str__(self):

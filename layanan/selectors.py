@@ -10,6 +10,7 @@ from django.db.models import Value
 from django.db.models.functions import Replace, Upper
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from kelurahan.models import Kelurahan, Service
 from kelurahan.regions import UnknownRegion, get_region
@@ -209,11 +210,15 @@ def letter_for_verification_by_number(
     wanted = "".join(number.split()).upper()
     if not wanted:
         return None
+    day_start = timezone.make_aware(datetime.datetime.combine(date, datetime.time.min))
     candidates = (
         Letter.objects.select_related("letter_type", "kelurahan__kecamatan__city")
         .filter(
             state__in=[Letter.State.SIGNED, Letter.State.HANDED_OVER, Letter.State.VOID],
-            signed_at__date=date,
+            # The day as a range, so the index on signed_at serves it (a __date lookup would
+            # cast every row).
+            signed_at__gte=day_start,
+            signed_at__lt=day_start + datetime.timedelta(days=1),
         )
         .alias(plain_number=Replace(Upper("number"), Value(" "), Value("")))
         .filter(plain_number=wanted)[:10]  # one, unless two kelurahan number alike
