@@ -10,10 +10,12 @@ from __future__ import annotations
 import base64
 import datetime
 import re
+from urllib.parse import urljoin
 
 import segno
 import weasyprint
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import formats, timezone, translation
 from PIL import ImageFile
 
@@ -85,6 +87,8 @@ def render_letter_html(letter, *, verify_url: str, paper: str) -> str:
                 "signed_on": formats.date_format(timezone.localtime(letter.signed_at), "j F Y"),
                 "qr_svg": qr_svg(verify_url),
                 "verify_url": verify_url,
+                # Without a camera: the form that takes the number, date and NIK digits.
+                "verify_by_number_url": urljoin(verify_url, reverse("layanan:verify_by_number")),
                 "page_size": PAGE_SIZES[paper],
             },
         )

@@ -46,6 +46,13 @@ def test_the_qr_code_holds_exactly_the_verification_url(signed_letter):
     ]
 
 
+def test_the_footer_says_how_to_check_the_letter_without_a_camera(signed_letter):
+    text = " ".join(pdf_text(pdf_bytes(signed_letter)).split())
+
+    assert f"{SITE_URL}/verifikasi/{signed_letter.verification_token}/" in text
+    assert f"atau di {SITE_URL}/verifikasi/ dengan nomor, tanggal dan 4 angka terakhir NIK" in text
+
+
 def test_the_letter_is_dated_on_the_local_day_it_is_signed(
     verified_letter, sign, signer_a, settings, monkeypatch
 ):
