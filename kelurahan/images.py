@@ -1,7 +1,9 @@
 """Public image uploads: sniffed, size-capped, re-encoded without metadata, and resized.
 
-Used for every image a kelurahan publishes (officials' photos now, UMKM photos later). The file
-name and the declared content type are never trusted; only what Pillow decodes is kept.
+Used for every image a kelurahan publishes (officials' photos, UMKM photos, the city logo) and
+for requirement-document photos. The file name and the declared content type are never trusted;
+only what Pillow decodes is kept. HEIC/HEIF (what iPhones and many Android phones take by
+default) is decoded by pillow-heif and, like everything else, kept only as a re-encoded JPEG.
 """
 
 from __future__ import annotations
@@ -16,10 +18,15 @@ from django.core.files.uploadedfile import InMemoryUploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from PIL import ExifTags, Image, ImageOps
+from pillow_heif import register_heif_opener
+
+# Once, at import: every caller of Image.open (here and in layanan.documents, which imports
+# this module) then reads HEIC/HEIF. Registration is idempotent, so a re-import is harmless.
+register_heif_opener()
 
 # "MPO" is how Pillow names a JPEG carrying extra images (many cameras add a preview image);
 # only the main image is kept.
-ALLOWED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP"}
+ALLOWED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP", "HEIF"}
 MAX_EDGE = 1600
 # Pillow's bomb guard: refuse anything past ~40 megapixels (a 12 MP phone photo is fine).
 MAX_PIXELS = 40_000_000
@@ -46,15 +53,17 @@ class ImageRejected(ValueError):
 def reencode_image(data: io.BufferedIOBase, *, max_edge: int = MAX_EDGE) -> bytes:
     """Decode an uploaded image and return it re-encoded as JPEG, metadata gone.
 
-    Raises ImageRejected with a user-facing message for anything that is not a real JPEG, PNG
-    or WebP, is truncated, or would decompress to more than MAX_PIXELS.
+    Raises ImageRejected with a user-facing message for anything that is not a real JPEG, PNG,
+    HEIC/HEIF or WebP, is truncated, or would decompress to more than MAX_PIXELS.
     """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(data)
             if image.format not in ALLOWED_FORMATS:
-                raise ImageRejected(_("Only JPEG, PNG or WebP photos are accepted."))
+                raise ImageRejected(
+                    _("This kind of image is not accepted. Upload a JPEG, PNG, HEIC or WebP photo.")
+                )
             if image.width * image.height > MAX_PIXELS:
                 raise ImageRejected(
                     _("The image is too large in pixels; resize it below 40 megapixels.")
@@ -68,7 +77,10 @@ def reencode_image(data: io.BufferedIOBase, *, max_edge: int = MAX_EDGE) -> byte
         ) from exc
     except Exception as exc:  # noqa: BLE001 - any decoder failure means "not a usable image"
         raise ImageRejected(
-            _("The file is not a valid image or is damaged. Upload a JPEG, PNG or WebP photo.")
+            _(
+                "The file is not a valid image or is damaged. "
+                "Upload a JPEG, PNG, HEIC or WebP photo."
+            )
         ) from exc
 
     # Not ImageOps.exif_transpose: it also rewrites the EXIF block and raises on the damaged

@@ -1,21 +1,21 @@
 """Requirement documents a resident uploads (KTP, KK scans): sniffed, checked and normalised.
 
-Only JPEG, PNG and PDF are accepted, recognised by their bytes, never by the file name or the
-declared content type. Images are decoded and re-encoded (metadata gone, Pillow's bomb limits
-as errors); PDFs cannot be re-encoded here, so they are kept as sent once they pass the checks
-below. Nothing in this module touches storage or the database.
+Only JPEG, PNG, HEIC/HEIF and PDF are accepted, recognised by their bytes, never by the file
+name or the declared content type. Images are decoded and re-encoded as JPEG (metadata gone,
+Pillow's bomb limits as errors). PDFs are opened with pikepdf and every object is inspected;
+one that passes is kept as sent, or as a copy without its web links (see _pdf_check).
+Nothing in this module touches storage or the database.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-import re
 import unicodedata
 import warnings
-import zlib
 from dataclasses import dataclass
 
+import pikepdf
 from django.template.defaultfilters import filesizeformat
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
@@ -34,36 +34,43 @@ PDF_WHITESPACE = b"\x00\t\n\x0c\r "  # as the PDF standard counts it
 JPEG_MAGIC = b"\xff\xd8\xff"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
-# A PDF may carry code or other files: JavaScript runs in many readers (/JavaScript, /JS),
-# /Launch starts a program, /EmbeddedFile(s) smuggles any file (an .exe) inside a "scan", and
-# /RichMedia and /XFA bring Flash and scripted forms. A KTP or KK scan needs none of them, and
-# staff open these files on office computers, so any of them means the file is refused.
-PDF_FORBIDDEN_NAMES = frozenset(
-    {b"JavaScript", b"JS", b"Launch", b"EmbeddedFile", b"EmbeddedFiles", b"RichMedia", b"XFA"}
+# HEIF (HEIC from iPhones and many Android phones) is an ISO media file: a "ftyp" box whose
+# brand names the codec. AVIF shares the box but not the codec and is not taken.
+HEIF_BRANDS = frozenset(
+    {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1", b"msf1"}
 )
-# A PDF name token; "#4A" inside a name is the byte 0x4A, so "/J#61vaScript" is /JavaScript.
-PDF_NAME = re.compile(rb"/((?:[A-Za-z0-9_.+-]|#[0-9A-Fa-f]{2})+)")
-PDF_HEX_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
-# Since PDF 1.5 dictionaries may sit compressed inside object streams, out of sight of a plain
-# byte scan; those streams are inflated (up to a cap) and scanned too. A stream's dictionary is
-# the text between the last "obj" and the "stream" keyword.
-PDF_STREAM_START = re.compile(rb">>\s*stream\r?\n")
-PDF_FILTERS = frozenset(
-    {
-        b"ASCIIHexDecode",
-        b"ASCII85Decode",
-        b"LZWDecode",
-        b"FlateDecode",
-        b"RunLengthDecode",
-        b"CCITTFaxDecode",
-        b"JBIG2Decode",
-        b"DCTDecode",
-        b"JPXDecode",
-        b"Crypt",
-    }
-)
-MAX_DICTIONARY_BYTES = 4096
-MAX_INFLATED_BYTES = 20 * 1024 * 1024
+
+# A PDF may carry code or other files: JavaScript runs in many readers (/JS, /JavaScript),
+# /Launch starts a program, /GoToR, /GoToE and /ImportData open or pull in other files,
+# /SubmitForm sends what the reader holds to any address, embedded files smuggle any file (an
+# .exe) inside a "scan", and /RichMedia and /XFA bring Flash and scripted forms. A KTP or KK
+# scan needs none of them, and staff open these files on office computers, so any of them,
+# as a key or as a name value anywhere in any object, means the file is refused. The value is
+# what the refusal names.
+PDF_SCRIPT = "script"
+PDF_OPENS_OTHER = "opens_other"
+PDF_SENDS_DATA = "sends_data"
+PDF_ATTACHMENT = "attachment"
+PDF_MEDIA = "media"
+PDF_XFA = "xfa"
+PDF_UNREADABLE_PART = "unreadable_part"
+PDF_FORBIDDEN_NAMES = {
+    "/JS": PDF_SCRIPT,
+    "/JavaScript": PDF_SCRIPT,
+    "/Launch": PDF_OPENS_OTHER,
+    "/GoToR": PDF_OPENS_OTHER,
+    "/GoToE": PDF_OPENS_OTHER,
+    "/ImportData": PDF_OPENS_OTHER,
+    "/SubmitForm": PDF_SENDS_DATA,
+    "/EmbeddedFile": PDF_ATTACHMENT,
+    "/EmbeddedFiles": PDF_ATTACHMENT,
+    "/FileAttachment": PDF_ATTACHMENT,
+    "/RichMedia": PDF_MEDIA,
+    "/XFA": PDF_XFA,
+}
+# Objects are walked without following references (each indirect object is visited on its
+# own), so only direct nesting counts here; no honest scan nests dictionaries this deep.
+MAX_PDF_NESTING = 100
 
 
 def _interpolate(template, params) -> str:
@@ -130,19 +137,22 @@ def document_check(upload) -> CheckedDocument:
     upload.seek(0)
     content = upload.read(MAX_DOCUMENT_BYTES + 1)
     if content.startswith(PDF_MAGIC):
-        _pdf_check(content, label)
-        return CheckedDocument(content, "application/pdf", "pdf", label)
-    if content.startswith((JPEG_MAGIC, PNG_MAGIC)):
+        return CheckedDocument(_pdf_check(content, label), "application/pdf", "pdf", label)
+    if content.startswith((JPEG_MAGIC, PNG_MAGIC)) or _is_heif(content):
         return CheckedDocument(_image_reencoded(content, label), "image/jpeg", "jpg", label)
     raise DocumentRejected(
         _format_lazy(
             _(
-                "The file %(name)s is not a JPEG, PNG or PDF file (whatever its name says). "
-                "Take a photo of the document or scan it to PDF."
+                "The file %(name)s is not a JPEG, PNG, HEIC or PDF file (whatever its name "
+                "says). Take a photo of the document or scan it to PDF."
             ),
             {"name": label},
         )
     )
+
+
+def _is_heif(content: bytes) -> bool:
+    return content[4:8] == b"ftyp" and content[8:12] in HEIF_BRANDS
 
 
 def _image_reencoded(content: bytes, label: str) -> bytes:
@@ -181,67 +191,173 @@ def _image_reencoded(content: bytes, label: str) -> bytes:
         ) from exc
 
 
-def _pdf_check(content: bytes, label: str) -> None:
+def _pdf_check(content: bytes, label: str) -> bytes:
+    """The bytes to store for a PDF that passes, or DocumentRejected naming what is wrong.
+
+    The file is opened with pikepdf (qpdf), which reads object streams, every filter and
+    predictor, name escapes and damaged cross-reference tables the way PDF readers do, so what
+    is checked is what a reader of the staff would see, not a guess from the raw bytes.
+    """
     # Only whitespace may follow the last %%EOF: bytes appended there (a ZIP, an HTML page) make
-    # the file a polyglot, a PDF that is also something else.
+    # the file a polyglot, a PDF that is also something else. Kept, rather than always saving a
+    # clean copy through pikepdf: the resident's file is stored byte for byte (its SHA-256 is
+    # the one on their phone), and a scanner or "print to PDF" never writes such a tail, so a
+    # file with one was made by hand; it is refused with a message rather than mended silently.
     end = content.rfind(PDF_END)
     if end < 0 or content[end + len(PDF_END) :].strip(PDF_WHITESPACE):
-        raise DocumentRejected(
-            _format_lazy(
-                _(
-                    "The PDF %(name)s is incomplete or damaged (it has no proper end). "
-                    "Save or scan it again and upload the new file."
-                ),
-                {"name": label},
-            )
-        )
-    names = _names(content)
-    if b"Encrypt" in names:
-        raise DocumentRejected(
-            _format_lazy(
-                _(
-                    "The PDF %(name)s is protected with a password, so the kelurahan cannot "
-                    "open it. Save or print it again without a password and upload the new file."
-                ),
-                {"name": label},
-            )
-        )
-    if _pdf_has_active_content(content, names):
-        raise DocumentRejected(
-            _format_lazy(
-                _(
-                    "The PDF %(name)s contains scripts, attached files or actions, which are "
-                    "not accepted. Scan the paper document again, or upload a photo of it."
-                ),
-                {"name": label},
-            )
-        )
-
-
-def _names(content: bytes) -> set[bytes]:
-    return {
-        PDF_HEX_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), name)
-        for name in PDF_NAME.findall(content)
-    }
-
-
-def _pdf_has_active_content(content: bytes, names: set[bytes]) -> bool:
-    if names & PDF_FORBIDDEN_NAMES:
-        return True
-    budget = MAX_INFLATED_BYTES
-    for match in PDF_STREAM_START.finditer(content):
-        low = max(0, match.start() - MAX_DICTIONARY_BYTES)
-        start = content.rfind(b"obj", low, match.start())
-        dictionary = _names(content[low if start < 0 else start : match.start()])
-        if b"ObjStm" not in dictionary or b"Filter" not in dictionary:
-            continue  # not an object stream, or one stored as is: the plain scan saw it
-        if dictionary & PDF_FILTERS != {b"FlateDecode"}:
-            return True  # compressed in a way not checked here: it could hide anything
+        raise _pdf_damaged(label)
+    try:
+        # Page attributes are not pushed down to the pages: that would change the file and may
+        # fail on a damaged page tree before the active content is looked for.
+        pdf = pikepdf.open(io.BytesIO(content), inherit_page_attributes=False)
+    except pikepdf.PasswordError:
+        raise _pdf_encrypted(label) from None
+    except Exception:  # noqa: BLE001 - qpdf gives up: whatever the reason, it cannot be opened
+        raise _pdf_unreadable(label) from None
+    with pdf:
+        # Encrypted with an empty user password: it opens, but the objects are only readable
+        # decrypted, readers behave differently, and staff cannot print or copy it.
+        if pdf.is_encrypted or "/Encrypt" in pdf.trailer:
+            raise _pdf_encrypted(label)
+        found, links = _pdf_inspect(pdf)
+        if found:
+            raise _pdf_active(label, found)
         try:
-            inflated = zlib.decompressobj().decompress(content[match.end() :], budget + 1)
-        except zlib.error:
-            return True  # unreadable (damaged or encrypted): it could hide anything
-        budget -= len(inflated)
-        if budget < 0 or _names(inflated) & PDF_FORBIDDEN_NAMES:
-            return True
-    return False
+            if len(pdf.pages) == 0:
+                raise _pdf_unreadable(label)
+        except DocumentRejected:
+            raise
+        except Exception:  # noqa: BLE001 - a page tree qpdf cannot walk: damaged
+            raise _pdf_unreadable(label) from None
+        if not links:
+            return content
+        # Web links (/URI) are removed, not refused. Phone scanner apps (CamScanner and the
+        # like) put a link annotation on every page, so refusing them would refuse many honest
+        # scans; but a link in a stranger's file, one click away for staff, is how phishing
+        # starts, and a requirement document never needs one. The stored copy is pikepdf's
+        # rewrite without them (the page contents untouched), so its fingerprint is the copy's.
+        _pdf_strip_links(links)
+        out = io.BytesIO()
+        pdf.save(out)
+        return out.getvalue()
+
+
+def _pdf_inspect(pdf) -> tuple[set[str], list]:
+    """What forbidden content `pdf` has (PDF_FORBIDDEN_NAMES' kinds) and its /URI actions.
+
+    Every object of the file is visited, those inside object streams and those nothing points
+    to included: a hidden object is refused whether or not a reader would reach it. Direct
+    dictionaries and arrays are walked down; references are not followed (each indirect object
+    is visited itself). Links are (container, key or index) pairs to remove.
+    """
+    found: set[str] = set()
+    links: list = []
+    for obj in pdf.objects:
+        if isinstance(obj, pikepdf.Stream):
+            if obj.stream_dict.get("/Type") == "/ObjStm":
+                try:
+                    obj.read_bytes()  # an object stream qpdf cannot decode may hide anything
+                except Exception:  # noqa: BLE001 - any decoding failure
+                    found.add(PDF_UNREADABLE_PART)
+            stack = [(obj.stream_dict, 0)]
+        elif isinstance(obj, pikepdf.Dictionary | pikepdf.Array | pikepdf.Name):
+            stack = [(obj, 0)]
+        else:
+            continue
+        while stack:
+            item, depth = stack.pop()
+            if depth > MAX_PDF_NESTING:
+                found.add(PDF_UNREADABLE_PART)  # nothing honest nests this deep
+                break
+            if isinstance(item, pikepdf.Name):
+                kind = PDF_FORBIDDEN_NAMES.get(str(item))
+                if kind:
+                    found.add(kind)
+                continue
+            if isinstance(item, pikepdf.Dictionary):
+                entries = [(key, item.get(key)) for key in item.keys()]
+            elif isinstance(item, pikepdf.Array):
+                entries = list(enumerate(item))
+            else:
+                continue
+            for key, value in entries:
+                if isinstance(key, str) and key in PDF_FORBIDDEN_NAMES:
+                    found.add(PDF_FORBIDDEN_NAMES[key])
+                if isinstance(value, pikepdf.Dictionary) and value.get("/S") == "/URI":
+                    links.append((item, key))
+                # Numbers and booleans come back as Python values; only PDF objects nest.
+                if isinstance(value, pikepdf.Object) and not value.is_indirect:
+                    stack.append((value, depth + 1))
+    return found, links
+
+
+def _pdf_strip_links(links) -> None:
+    """Remove each /URI action from where it hangs (annotation /A, /AA entry, outline item,
+    the catalog's /OpenAction, an action's /Next), last first, so array indexes stay valid."""
+    for container, key in reversed(links):
+        try:
+            del container[key]
+        except (KeyError, IndexError, TypeError):
+            continue
+
+
+def _pdf_damaged(label: str) -> DocumentRejected:
+    return DocumentRejected(
+        _format_lazy(
+            _(
+                "The PDF %(name)s is incomplete or damaged (it has no proper end). "
+                "Save or scan it again and upload the new file."
+            ),
+            {"name": label},
+        )
+    )
+
+
+def _pdf_unreadable(label: str) -> DocumentRejected:
+    return DocumentRejected(
+        _format_lazy(
+            _(
+                "The PDF %(name)s is damaged and cannot be opened. "
+                "Save or scan it again and upload the new file, or upload a photo of it."
+            ),
+            {"name": label},
+        )
+    )
+
+
+def _pdf_encrypted(label: str) -> DocumentRejected:
+    return DocumentRejected(
+        _format_lazy(
+            _(
+                "The PDF %(name)s is protected with a password, so the kelurahan cannot "
+                "open it. Save or print it again without a password and upload the new file."
+            ),
+            {"name": label},
+        )
+    )
+
+
+# What a refusal names, one phrase per kind of forbidden content.
+PDF_FOUND_LABELS = {
+    PDF_SCRIPT: _("a script (JavaScript)"),
+    PDF_OPENS_OTHER: _("an action that opens another file or program"),
+    PDF_SENDS_DATA: _("a form that sends data elsewhere"),
+    PDF_ATTACHMENT: _("an attached file"),
+    PDF_MEDIA: _("embedded multimedia"),
+    PDF_XFA: _("a scripted form (XFA)"),
+    PDF_UNREADABLE_PART: _("a compressed part that cannot be read and could hide anything"),
+}
+
+
+def _pdf_active(label: str, found: set[str]) -> DocumentRejected:
+    what = lazy(lambda: ", ".join(str(PDF_FOUND_LABELS[kind]) for kind in sorted(found)), str)()
+    return DocumentRejected(
+        _format_lazy(
+            _(
+                "The PDF %(name)s contains %(found)s, which a document scan may not have; "
+                "it was not saved. Print the document to PDF again, scan the paper again, "
+                "or upload a photo of it."
+            ),
+            {"name": label, "found": what},
+        )
+    )

@@ -6,11 +6,13 @@ import uuid
 from pathlib import PurePath
 
 from django import forms
+from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core import signing
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django_ratelimit.core import is_ratelimited
@@ -20,11 +22,17 @@ from django_ratelimit.exceptions import Ratelimited
 from kelurahan.selectors import kelurahan_get_public
 from layanan import selectors, services, tracking
 from layanan.documents import MAX_DOCUMENTS
-from layanan.forms import TrackForm, online_request_form
+from layanan.forms import (
+    DownloadCodeForm,
+    TrackForm,
+    VerifyByNumberForm,
+    online_request_form,
+)
 from layanan.models import MAX_DOCUMENT_BYTES, AccessLog, Letter
 from layanan.nik import mask_nik
 from layanan.selectors import letter_for_verification, mask_name
 from layanan.services import access_log_record
+from portal.uploads import upload_limit
 
 MAX_CHECK_BYTES = 20 * 1024 * 1024
 TOO_LARGE = _("The file is larger than any letter we issue (20 MB); it is not this letter.")
@@ -46,28 +54,21 @@ class PdfCheckForm(forms.Form):
         return digest.hexdigest()
 
 
+# No letter is anywhere near MAX_CHECK_BYTES; a body past it (plus room for the form's fields)
+# is refused unread with the 413 page (portal.uploads).
+@upload_limit(MAX_CHECK_BYTES + 64 * 1024)
 @never_cache
 @ratelimit(key="ip", rate="30/10m", method="POST", block=True)
 def verify(request, token):
-    letter = letter_for_verification(token)
-    if _declared_size(request) > MAX_CHECK_BYTES + 64 * 1024:
-        # Refuse before Django reads the body: no letter is anywhere near this size.
-        form = PdfCheckForm(data={}, files={})
-        form.full_clean()
-        form.errors["pdf"] = form.error_class([TOO_LARGE])
-        return _verify_page(request, letter, form, None, status=413)
+    try:
+        letter = letter_for_verification(token)
+    except Http404:
+        return _verify_not_found(request)
     form = PdfCheckForm(request.POST or None, request.FILES or None)
     matches = None
     if request.method == "POST" and form.is_valid():
         matches = form.cleaned_data["pdf"] == letter.pdf_sha256
     return _verify_page(request, letter, form, matches)
-
-
-def _declared_size(request) -> int:
-    try:
-        return int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return 0
 
 
 def _verify_page(request, letter, form, matches, status=200):
@@ -84,6 +85,31 @@ def _verify_page(request, letter, form, matches, status=200):
     )
 
 
+def _verify_not_found(request, form=None):
+    """No letter: a forged or mistyped QR code, or details on paper that match nothing. Says the
+    letter may not be genuine and offers the check by number (the form again, if it was used)."""
+    return render(request, "layanan/letter_verify_unknown.html", {"form": form}, status=404)
+
+
+VERIFY_BY_NUMBER_RATE_PER_IP = "30/10m"
+
+
+@never_cache
+@ratelimit(key="ip", rate=VERIFY_BY_NUMBER_RATE_PER_IP, method="POST", block=True)
+def verify_by_number(request):
+    """/verifikasi/: a letter checked by its number, date and the NIK's last 4 digits, all
+    printed on it, for a letter whose QR code cannot be scanned. Posted, so the details stay out
+    of addresses, histories and logs; limited per address, since the NIK digits are the only
+    part not guessable (10,000 tries)."""
+    form = VerifyByNumberForm(request.POST if request.method == "POST" else None)
+    if not form.is_bound or not form.is_valid():
+        return render(request, "layanan/letter_verify_number.html", {"form": form})
+    letter = selectors.letter_for_verification_by_number(**form.cleaned_data)
+    if letter is None:
+        return _verify_not_found(request, form)
+    return _verify_page(request, letter, PdfCheckForm(), None)
+
+
 @staff_member_required
 def letter_pdf(request, pk):
     """The stored PDF of a signed letter, for staff of its kelurahan only (404 for others)."""
@@ -96,35 +122,59 @@ def letter_pdf(request, pk):
         action=AccessLog.Action.DOWNLOAD,
         subject=f"{letter.number} ({letter.name})",
     )
-    return FileResponse(
+    response = FileResponse(
         letter.pdf.open("rb"),
         content_type="application/pdf",
         filename=f"{letter.number.replace('/', '-')}.pdf",
     )
+    # Personal data: no shared cache, and no browser cache left on the office computer.
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 # --- Online requests and tracking (residents, no account) ---------------------------------------
 
-# Per address: a family or an internet café sends a few; per NIK: one person, a few letters.
+# Per address: a family or an internet café sends a few; per address and NIK: one person, a few
+# letters. How many requests one NIK may have open is the service's rule
+# (services.MAX_OPEN_REQUESTS_PER_NIK).
 REQUEST_RATE_PER_IP = "20/h"
 REQUEST_RATE_PER_NIK = "10/h"
 TRACK_RATE_PER_IP = "30/10m"
-# Every allowed file at its largest, plus room for the typed fields.
+# Asking for an e-mailed download code: each one is a mail, so fewer than lookups.
+CODE_SEND_RATE_PER_IP = "10/h"
+# Every allowed file at its largest, plus room for the typed fields; a larger body is refused
+# unread with the 413 page (portal.uploads).
 MAX_REQUEST_BYTES = MAX_DOCUMENTS * MAX_DOCUMENT_BYTES + 1024 * 1024
-REQUEST_TOO_LARGE = _(
-    "The files together are too large. Send at most 5 files of at most 5 MB each, "
-    "and fill the form in again."
-)
 NOT_FOUND = _(
     "No request matches this tracking code and these NIK digits. Check both against your "
     "receipt and try again."
 )
+TICKET_EXPIRED = _(
+    "More than 30 minutes have passed since you looked your request up. Enter the tracking code "
+    "and the NIK digits again."
+)
 
 
 def _posted_nik(group, request) -> str:
-    """Rate-limit key: the NIK's digits as posted (an empty or garbled NIK counts per address)."""
+    """Rate-limit key: the client's address with the NIK's digits as posted.
+
+    Never the NIK alone: a limit keyed on the NIK counts a stranger's junk POSTs against the
+    resident, so ten of them would lock the resident out. Keyed on address+NIK, a flood from one
+    address stops that address only. Someone flooding one NIK from many addresses still meets
+    the service's rule, which counts only accepted, still open requests of the NIK
+    (services.MAX_OPEN_REQUESTS_PER_NIK): staff see those, and rejecting them frees the NIK.
+    """
     digits = "".join(ch for ch in request.POST.get("nik", "") if ch.isascii() and ch.isdigit())
-    return f"nik:{digits}" if digits else f"ip:{request.META.get('REMOTE_ADDR', '')}"
+    return f"ip:{_client_ip(request)}:nik:{digits}"
+
+
+def _client_ip(request) -> str:
+    """The address django-ratelimit's "ip" key uses (RATELIMIT_IP_META_KEY: a callable's dotted
+    path, as the portal sets it, or a META key), so both limits see the same client."""
+    source = getattr(settings, "RATELIMIT_IP_META_KEY", None) or "REMOTE_ADDR"
+    if "." in source:
+        return import_string(source)(request)
+    return request.META.get(source, "")
 
 
 def _private_file_response(file, *, content_type: str, filename: str) -> FileResponse:
@@ -136,6 +186,7 @@ def _private_file_response(file, *, content_type: str, filename: str) -> FileRes
     return response
 
 
+@upload_limit(MAX_REQUEST_BYTES)
 @never_cache
 @ratelimit(key="ip", rate=REQUEST_RATE_PER_IP, method="POST", block=True)
 def letter_request(request, slug, kind):
@@ -144,10 +195,6 @@ def letter_request(request, slug, kind):
     online = selectors.online_request_kind(kelurahan, kind)
     form_class = online_request_form(online.kind.form)
     if request.method == "POST":
-        if _declared_size(request) > MAX_REQUEST_BYTES:
-            # Refuse before Django reads (and spools to disk) a body no valid request has.
-            form = form_class(initial={"request_key": uuid.uuid4()})
-            return _request_page(request, kelurahan, online, form, REQUEST_TOO_LARGE, status=413)
         if is_ratelimited(
             request,
             group="layanan.letter_request.nik",
@@ -174,7 +221,7 @@ def letter_request(request, slug, kind):
                 )
             except services.OnlineRequestClosed:
                 raise Http404 from None
-            except services.RequestKeyTaken as exc:
+            except (services.RequestKeyTaken, services.TooManyOpenRequests) as exc:
                 form.add_error(None, exc.args[0])
             else:
                 return HttpResponseRedirect(
@@ -229,6 +276,7 @@ def letter_request_receipt(request, slug, token):
             "code": tracking.tracking_code_display(letter.tracking_code),
             "holder": mask_name(letter.name),
             "nik": mask_nik(letter.nik),
+            "email_hint": tracking.mask_email(letter.email) if letter.email else "",
             "document_count": letter.documents.count(),
             "section": "services",
             "page_title": _("Request received"),
@@ -244,12 +292,19 @@ def _link_expired(request):
 @ratelimit(key="ip", rate=TRACK_RATE_PER_IP, method="POST", block=True)
 def track(request):
     """/lacak/: a request's status and timeline for its tracking code and the NIK's last 4
-    digits (posted, so neither lands in an address bar, a history or a log)."""
+    digits (posted, so neither lands in an address bar, a history or a log).
+
+    A signed letter's PDF takes two more steps (`step` in the POST): "send" e-mails a one-time
+    code to the address given in the request, "code" checks it and shows a link that works for
+    ten minutes. Both carry the ticket the status page got (layanan.tracking).
+    """
+    step = request.POST.get("step", "") if request.method == "POST" else ""
+    if step in ("send", "code"):
+        return _track_download(request, step)
     form = TrackForm(
         request.POST if request.method == "POST" else None,
         initial={"code": request.GET.get("kode", "")[:20]},
     )
-    letter = None
     context = {"form": form}
     if form.is_bound and form.is_valid():
         letter = selectors.letter_for_tracking(
@@ -258,24 +313,75 @@ def track(request):
         if letter is None:
             context["not_found"] = NOT_FOUND
         else:
-            downloadable = selectors.resident_may_download(letter)
-            context.update(
-                letter=letter,
-                code=tracking.tracking_code_display(letter.tracking_code),
-                holder=mask_name(letter.name),
-                events=selectors.letter_timeline(letter),
-                download_url=reverse(
+            context.update(_track_status(letter))
+    return render(request, "layanan/letter_track.html", context)
+
+
+def _track_status(letter) -> dict:
+    """What the status page shows of a request, the download step included."""
+    downloadable = selectors.resident_may_download(letter)
+    return {
+        "letter": letter,
+        "code": tracking.tracking_code_display(letter.tracking_code),
+        "holder": mask_name(letter.name),
+        "events": selectors.letter_timeline(letter),
+        "downloadable": downloadable,
+        "ticket": tracking.track_ticket(letter.pk) if downloadable else "",
+        "email_hint": tracking.mask_email(letter.email) if letter.email else "",
+        "pick_up_only": letter.state == Letter.State.SIGNED
+        and (not downloadable or not letter.email),
+    }
+
+
+def _track_download(request, step):
+    """The e-mailed-code steps of /lacak/ for the letter named by the posted ticket."""
+    try:
+        letter_id = tracking.track_ticket_letter_id(request.POST.get("ticket", ""))
+    except signing.SignatureExpired:
+        context = {"form": TrackForm(), "not_found": TICKET_EXPIRED}
+        return render(request, "layanan/letter_track.html", context)
+    except signing.BadSignature:
+        raise Http404 from None
+    letter = selectors.letter_for_tracking_ticket(letter_id)
+    context = _track_status(letter)
+    if not (context["downloadable"] and letter.email):
+        # Voided, or PDFs kept offline, since the ticket was given; or no e-mail to send to.
+        return render(request, "layanan/letter_track.html", context)
+    code_form = DownloadCodeForm()
+    if step == "send":
+        if is_ratelimited(
+            request,
+            group="layanan.track.code_send",
+            key="ip",
+            rate=CODE_SEND_RATE_PER_IP,
+            method="POST",
+            increment=True,
+        ):
+            raise Ratelimited
+        try:
+            services.download_code_send(letter=letter)
+        except services.DownloadCodeError as exc:
+            context["code_error"] = str(exc)
+        else:
+            context["code_sent"] = True
+    else:
+        code_form = DownloadCodeForm(request.POST)
+        if code_form.is_valid():
+            try:
+                services.download_code_check(letter=letter, code=code_form.cleaned_data["code"])
+            except services.DownloadCodeError as exc:
+                code_form.add_error("code", str(exc))
+            else:
+                context["download_url"] = reverse(
                     "layanan:resident_pdf", args=[tracking.download_token(letter.pk)]
                 )
-                if downloadable
-                else None,
-                pick_up_only=letter.state == Letter.State.SIGNED and not downloadable,
-            )
+    context.update(code_form=code_form, code_step=True)
     return render(request, "layanan/letter_track.html", context)
 
 
 def resident_pdf(request, token):
-    """A resident's signed letter, through a link from /lacak/ that expires within the hour."""
+    """A resident's signed letter, through a link /lacak/ shows once the e-mailed code was
+    right; it expires within ten minutes."""
     try:
         letter_id = tracking.download_letter_id(token)
     except signing.SignatureExpired:

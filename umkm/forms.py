@@ -57,7 +57,10 @@ class MultiplePhotoField(forms.FileField):
 
     def __init__(self, *, max_files: int, **kwargs):
         self.max_files = max_files
-        attrs = {"accept": "image/jpeg,image/png,image/webp", "multiple": True}
+        attrs = {
+            "accept": "image/jpeg,image/png,image/heic,image/heif,image/webp",
+            "multiple": True,
+        }
         super().__init__(widget=MultiplePhotoInput(attrs=attrs), **kwargs)
 
     def clean(self, data, initial=None):
@@ -160,8 +163,8 @@ class BusinessProposalForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["photos"].help_text = _(
-            "Up to %(count)d JPEG, PNG or WebP photos of at most %(size)s each; the first one is "
-            "the cover. Location data inside the photos is removed."
+            "Up to %(count)d JPEG, PNG, HEIC or WebP photos of at most %(size)s each; the first "
+            "one is the cover. Location data inside the photos is removed."
         ) % {"count": MAX_PROPOSAL_PHOTOS, "size": filesizeformat(settings.MAX_IMAGE_UPLOAD_BYTES)}
         for field in self.fields.values():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import JsonResponse
@@ -14,8 +15,10 @@ from django.views.decorators.cache import cache_control
 from django_ratelimit.decorators import ratelimit
 
 from kelurahan import selectors as kelurahan_selectors
+from kelurahan.pagecache import canonical_redirect
+from portal.uploads import upload_limit
 from umkm import selectors, services
-from umkm.forms import BusinessProposalForm, PlaceFilterForm
+from umkm.forms import MAX_PROPOSAL_PHOTOS, BusinessProposalForm, PlaceFilterForm
 from umkm.selectors import BUSINESSES, SPOTS, Kind
 
 PER_PAGE = 12
@@ -31,23 +34,26 @@ def _filter_form(request, kind: Kind, city) -> PlaceFilterForm:
     )
 
 
+def _filter_values(filters) -> dict:
+    return {
+        "q": filters.query,
+        "kategori": filters.category,
+        "kecamatan": filters.kecamatan,
+        "kelurahan": filters.kelurahan,
+    }
+
+
 def _list_page(request, kind: Kind, *, kelurahan=None, city=None):
     form = _filter_form(request, kind, city)
     filters = form.filters()
     places = selectors.places_published(kind, filters=filters, kelurahan=kelurahan, city=city)
     page = Paginator(places, PER_PAGE).get_page(request.GET.get("page"))
-    filter_query = urlencode(
-        {
-            key: value
-            for key, value in (
-                ("q", filters.query),
-                ("kategori", filters.category),
-                ("kecamatan", filters.kecamatan),
-                ("kelurahan", filters.kelurahan),
-            )
-            if value
-        }
-    )
+    values = _filter_values(filters)
+    # Only the canonical address answers 200 (and is kept by the page cache).
+    redirect = canonical_redirect(request, values, page=page)
+    if redirect is not None:
+        return redirect
+    filter_query = urlencode({key: value for key, value in values.items() if value})
     if kelurahan is not None:
         geojson_url = reverse(kind.geojson_url_name, kwargs={"slug": kelurahan.slug})
         template = "umkm/place_list.html"
@@ -75,6 +81,9 @@ def _list_page(request, kind: Kind, *, kelurahan=None, city=None):
 @cache_control(public=True, max_age=GEOJSON_MAX_AGE)
 def _geojson(request, kind: Kind, *, kelurahan=None, city=None):
     filters = _filter_form(request, kind, city).filters()
+    redirect = canonical_redirect(request, _filter_values(filters))
+    if redirect is not None:
+        return redirect
     places = selectors.places_published(kind, filters=filters, kelurahan=kelurahan, city=city)
     return JsonResponse(
         selectors.places_geojson(kind, places),
@@ -156,6 +165,9 @@ def spot_detail(request, slug, item):
     return _detail_page(request, SPOTS, slug, item)
 
 
+# Every photo at its largest plus room for the typed fields; a larger body is refused unread
+# with the 413 page (portal.uploads), not read to disk first.
+@upload_limit(MAX_PROPOSAL_PHOTOS * settings.MAX_IMAGE_UPLOAD_BYTES + 1024 * 1024)
 @ratelimit(key="ip", rate="10/h", method="POST", block=True)
 def business_propose(request, slug):
     """A resident proposes a business; it waits as PENDING until an operator publishes it."""

@@ -6,6 +6,7 @@ import pytest
 from django import forms
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.defaultfilters import filesizeformat
+from django.utils import translation
 from PIL import ExifTags, Image
 
 from kelurahan.images import MAX_EDGE, ImageRejected, ReencodedImageField, reencode_image
@@ -264,3 +265,57 @@ def test_a_decompression_bomb_is_refused_without_decoding_it(decompression_bomb)
     with pytest.raises(ImageRejected) as over_limit:
         reencode_image(io.BytesIO(NOT_PHOTOS["over-40-megapixels"]()))
     assert message == str(over_limit.value.args[0])
+
+
+# --- HEIC/HEIF, what many phones take by default (pillow-heif) --------------------------------
+
+
+def heic(image: Image.Image, **options) -> bytes:
+    """A real HEIC file, encoded by pillow-heif itself (its opener is registered on import of
+    kelurahan.images, which also lets Pillow save the HEIF format)."""
+    return encode(image, "HEIF", quality=80, **options)
+
+
+def test_a_heic_photo_comes_out_as_a_jpeg_without_any_metadata():
+    data = heic(photo((400, 300), color="red"), exif=exif_with_gps().tobytes())
+    assert data[4:12] == b"ftypheic"
+
+    result = decoded(reencode_image(io.BytesIO(data)))
+
+    assert result.format == "JPEG"
+    assert result.size == (400, 300)
+    assert not result.getexif()
+    assert "exif" not in result.info and "xmp" not in result.info
+    assert result.getpixel((200, 150))[0] > 200  # still red
+
+
+def test_a_heic_photo_taken_sideways_comes_out_upright():
+    data = heic(photo((400, 300)), exif=exif_with_gps(orientation=6).tobytes())
+
+    result = decoded(reencode_image(io.BytesIO(data)))
+
+    assert result.size == (300, 400)
+
+
+def test_the_photo_field_takes_a_heic_photo_as_a_jpeg():
+    form = upload(heic(photo()), name="IMG_0001.HEIC", content_type="image/heic")
+
+    assert form.is_valid(), form.errors
+    stored = form.cleaned_data["photo"]
+    assert stored.name.endswith(".jpg") and stored.content_type == "image/jpeg"
+    assert decoded(stored.read()).format == "JPEG"
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "This kind of image is not accepted. Upload a JPEG, PNG, HEIC or WebP photo."),
+        ("id", "Jenis gambar ini tidak dapat diterima. Unggah foto JPEG, PNG, HEIC, atau WebP."),
+    ],
+)
+def test_an_unsupported_type_is_refused_naming_the_types_we_take(language, expected):
+    with translation.override(language):
+        code, message = refusal(upload(encode(photo(), "GIF"), name="foto.gif"))
+
+    assert code == "invalid_image"
+    assert message == expected

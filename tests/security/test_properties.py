@@ -59,7 +59,7 @@ nik_like = st.one_of(
 def assert_consistent(nik: NIK, today: datetime.date) -> None:
     value = nik.value
     assert len(value) == 16 and all(ch in string.digits for ch in value)
-    assert value[:2] != "00"
+    assert "00" not in (value[:2], value[2:4], value[4:6])
     assert nik.region_code == f"{value[:2]}.{value[2:4]}.{value[4:6]}"
     assert (nik.province_code, nik.city_code) == (value[:2], nik.region_code[:5])
     day = int(value[6:8])
@@ -95,7 +95,9 @@ def valid_niks(draw):
         in_2000s = born.replace(year=born.year + 100)  # 19YY leap means 20YY leap (no 1900)
         if in_2000s <= today:
             born = in_2000s
-    region = draw(st.from_regex(r"\A(0[1-9]|[1-9][0-9])[0-9]{4}\Z"))
+    # No part of the region code is 00 (province, kab/kota, kecamatan): those are refused.
+    part = r"(0[1-9]|[1-9][0-9])"
+    region = draw(st.from_regex(rf"\A{part}{part}{part}\Z"))
     sex = draw(st.sampled_from("LP"))
     serial = draw(st.integers(1, 9999))
     day = born.day + (40 if sex == "P" else 0)

@@ -33,6 +33,7 @@ from tests.factories import BusinessFactory, OfficialFactory
 from tests.kelurahan.test_admin_isolation import form_payload
 from tests.layanan.conftest import issue, sign, signed_letter, signer_a, verified_letter  # noqa: F401
 from tests.layanan.online import request_form, request_url
+from tests.security import pdfs
 from tests.umkm.test_admin import management
 from tests.umkm.test_moderation import proposal
 from umkm.models import Business, BusinessPhoto
@@ -92,13 +93,10 @@ def _png_with_comment(comment: str) -> bytes:
     return out.getvalue()
 
 
-def _pdf(*objects: bytes, tail: bytes = b"") -> bytes:
-    return (
-        b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
-        + b"".join(objects)
-        + b"trailer\n<< /Root 1 0 R >>\n%%EOF\n"
-        + tail
-    )
+def _with_html_comment(pdf: bytes) -> bytes:
+    """`pdf` with an HTML page in a comment line after its header: a PDF/HTML polyglot."""
+    header, rest = pdf.split(b"\n", 1)
+    return header + b"\n%" + HTML + b"\n" + rest
 
 
 def _zip_with_php() -> bytes:
@@ -112,12 +110,12 @@ HTML = b"<html><body><script>alert(document.cookie)</script></body></html>"
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script></svg>'
 
 # What each kind of entry point says, in English, about each kind of bad file.
-NOT_DOCUMENT = "is not a JPEG, PNG or PDF file"
+NOT_DOCUMENT = "is not a JPEG, PNG, HEIC or PDF file"
 DAMAGED_DOCUMENT = "is damaged or incomplete and cannot be read"
-ACTIVE_PDF = "contains scripts, attached files or actions"
+ACTIVE_PDF = "which a document scan may not have"
 NO_END = "is incomplete or damaged (it has no proper end)"
 NOT_PHOTO = "not a valid image or is damaged"
-NOT_ALLOWED_PHOTO = "Only JPEG, PNG or WebP photos are accepted."
+NOT_ALLOWED_PHOTO = "This kind of image is not accepted. Upload a JPEG, PNG, HEIC or WebP photo."
 DIFFERS = "No: this file differs from the issued letter."
 
 
@@ -152,25 +150,28 @@ HOSTILE = {
         fixed(b"\xff\xd8\xff\xe0" + HTML), "ktp.jpg", DAMAGED_DOCUMENT, NOT_PHOTO
     ),
     "pdf with javascript": Bad(
-        fixed(_pdf(b"3 0 obj\n<< /S /JavaScript /JS (app.alert(1)) >>\nendobj\n")),
+        fixed(pdfs.forbidden_pdf("/JavaScript open action", pdfs.PLAIN)),
         "kk.pdf",
         ACTIVE_PDF,
         NOT_PHOTO,
     ),
     "pdf with javascript renamed .jpg": Bad(
-        fixed(_pdf(b"3 0 obj << /OpenAction << /S /JavaScript /JS (x) >> >> endobj\n")),
+        fixed(pdfs.forbidden_pdf("/JavaScript open action")),
         "ktp.jpg",
         ACTIVE_PDF,
         NOT_PHOTO,
     ),
     "pdf/html polyglot with script": Bad(
-        fixed(_pdf(b"%" + HTML + b"\n3 0 obj << /S /JavaScript /JS (x) >> endobj\n")),
+        fixed(_with_html_comment(pdfs.forbidden_pdf("/JavaScript open action", pdfs.PLAIN))),
         "kk.pdf",
         ACTIVE_PDF,
         NOT_PHOTO,
     ),
-    "pdf/zip polyglot": Bad(fixed(_pdf(tail=_zip_with_php())), "kk.pdf", NO_END, NOT_PHOTO),
-    "pdf/html polyglot": Bad(fixed(_pdf(tail=HTML)), "kk.pdf", NO_END, NOT_PHOTO),
+    "pdf/zip polyglot": Bad(fixed(pdfs.clean_pdf() + _zip_with_php()), "kk.pdf", NO_END, NOT_PHOTO),
+    "pdf/html polyglot": Bad(fixed(pdfs.clean_pdf() + HTML), "kk.pdf", NO_END, NOT_PHOTO),
+    "pdf hiding javascript in an object stream (issue 11)": Bad(
+        fixed(pdfs.object_stream_bypass_pdf()), "kk.pdf", ACTIVE_PDF, NOT_PHOTO
+    ),
     "truncated jpeg": Bad(fixed(_noisy("JPEG")[:1500]), "ktp.jpg", DAMAGED_DOCUMENT, NOT_PHOTO),
     "truncated png": Bad(fixed(_noisy("PNG")[:2000]), "ktp.png", DAMAGED_DOCUMENT, NOT_PHOTO),
     "empty file": Bad(
@@ -495,3 +496,37 @@ def test_an_image_carrying_php_in_a_comment_is_kept_only_re_encoded_without_it(
         assert "php" not in relative
         with Image.open(tmp_path / relative) as image:
             assert "comment" not in image.info
+
+
+def _heic(size=(320, 240), color=(200, 30, 30)) -> bytes:
+    """A phone photo as iPhones save it: HEIC, encoded by pillow-heif, with a GPS position."""
+    exif = Image.Exif()
+    exif.get_ifd(0x8825)[2] = (7.0, 33.0, 52.0)  # GPSLatitude
+    exif[0x010F] = "KameraRahasia"  # Make
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, format="HEIF", quality=80, exif=exif.tobytes())
+    return out.getvalue()
+
+
+def test_a_heic_photo_from_a_phone_is_taken_everywhere_and_kept_only_as_jpeg(
+    client, entry, tmp_path
+):
+    content = _heic()
+    assert content[4:12] == b"ftypheic"
+    before = set(listing(tmp_path))
+
+    response = entry.send(client, "IMG_0001.HEIC", content)
+
+    if entry.root is None:  # the verification check: only compared with the letter, not kept
+        assert entry.errors(response) == [DIFFERS]
+        assert set(listing(tmp_path)) == before
+        return
+    assert response.status_code == 302, entry.errors(response)
+    new = sorted(set(listing(tmp_path)) - before)
+    assert new and {(tmp_path / relative).suffix for relative in new} <= {".jpg", ".webp"}
+    for relative in new:
+        stored = (tmp_path / relative).read_bytes()
+        assert b"KameraRahasia" not in stored
+        with Image.open(io.BytesIO(stored)) as image:
+            assert image.format in ("JPEG", "WEBP")
+            assert not image.getexif()

@@ -341,7 +341,7 @@ def test_a_disguised_file_is_refused_with_a_message_and_nothing_is_stored(
 
     assert response.status_code == 200
     errors = str(response.context["errors"])
-    assert "Only JPEG, PNG or WebP" in errors or "not a valid image" in errors
+    assert "Upload a JPEG, PNG, HEIC or WebP photo." in errors  # says what is taken
     assert not BusinessPhoto.objects.exists()
     assert stored_files(media_root) == []
 

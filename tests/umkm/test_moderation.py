@@ -58,7 +58,7 @@ def test_the_form_opens_with_every_field_and_a_hidden_honeypot(client, kelurahan
     assert response.status_code == 200
     assertContains(response, 'enctype="multipart/form-data"')
     assertContains(response, 'name="photos"')
-    assertContains(response, 'accept="image/jpeg,image/png,image/webp"')
+    assertContains(response, 'accept="image/jpeg,image/png,image/heic,image/heif,image/webp"')
     assertContains(response, '<div class="honeypot" aria-hidden="true">')
     list_page = client.get(reverse("umkm:businesses", kwargs={"slug": kelurahan_a.slug}))
     assertContains(list_page, f'href="{propose_url(kelurahan_a)}"')
