@@ -68,12 +68,16 @@ MIDDLEWARE = [
     "portal.middleware.TextGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.CookieLanguageMiddleware",
+    # Before CSRF and all that reads the body: an oversized body is refused unread (413).
+    "portal.uploads.RequestSizeLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "portal.middleware.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After messages, so an ended staff session can say why on the login page.
+    "portal.middleware.StaffSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
     "portal.middleware.RetryReadAfterLostConnectionMiddleware",
@@ -117,26 +121,38 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": env.int("DATABASE_POOL_MIN", default=2),
             "max_size": env.int("DATABASE_POOL_MAX", default=10),
-            "timeout": 10,
+            # How long a request waits for a connection while the database is unreachable
+            # before it gets the 503 page (and a GET once more, portal.middleware).
+            "timeout": env.float("DATABASE_POOL_TIMEOUT", default=5),
         }
     else:
         DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Cache: CACHE_URL, e.g. redis://127.0.0.1:6379/1. Default: local memory.
+# Cache: CACHE_URL, e.g. redis://127.0.0.1:6379/1. Default: local memory. It only accelerates:
+# with Redis stopped or unreachable, pages render uncached (portal/cache.py: short timeouts and a
+# breaker, CACHE_TIMEOUT_SECONDS and CACHE_BREAKER_SECONDS).
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://portal")}
 # Whole public pages are kept this long (kelurahan/pagecache.py); 0 turns the page cache off.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-    CACHES["default"]["BACKEND"] = "portal.cache.RedisCache"  # one client per pool (see there)
-# Rate limits count in the cache. django-ratelimit 4.1 predates Django's own RedisCache and only
-# warns that it is not on its list; its incr() is Redis INCR, atomic, which is all it needs. A
-# local-memory cache counts per process: right for one local process, and why production sets
-# CACHE_URL to Redis.
+    CACHES["default"]["BACKEND"] = "portal.cache.RedisCache"
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "socket_connect_timeout": env.float("CACHE_TIMEOUT_SECONDS", default=0.25),
+            "socket_timeout": env.float("CACHE_TIMEOUT_SECONDS", default=0.25),
+            "BREAKER_SECONDS": env.float("CACHE_BREAKER_SECONDS", default=5.0),
+        }
+    )
+# Rate limits (django-ratelimit) count in the database, not in the cache: they keep limiting when
+# Redis is gone, every node shares them, and cached pages can never evict them (portal/ratelimit.py
+# says why). Their own cache alias, so nothing else lands there.
+CACHES["ratelimit"] = {"BACKEND": "portal.ratelimit.DatabaseCounterCache"}
+RATELIMIT_USE_CACHE = "ratelimit"
 RATELIMIT_VIEW = "portal.views.rate_limited"
-SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
-if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
-    SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
+# django-ratelimit 4.1 checks the cache backend against a list of its own; ours is not on it (W001
+# and E003 would call it "not shared"/"not atomic": it is both, see portal/ratelimit.py).
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001", "django_ratelimit.E003"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -165,9 +181,28 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 SERVE_MEDIA = env.bool("SERVE_MEDIA", default=True)
 # Letter PDFs and uploaded documents: never under MEDIA_ROOT, never served by URL.
 PRIVATE_ROOT = Path(env.str("PRIVATE_ROOT", default=str(VAR_DIR / "private")))
+# Backups (portal/backup.py, docs/operations.md): `manage.py backup_create` writes one archive of
+# the database, PRIVATE_ROOT and MEDIA_ROOT, encrypted to these age public keys (age1…; the
+# private key stays offline), into BACKUP_DIR (an off-site mount is best), keeping the newest
+# BACKUP_KEEP (0: all). BACKUP_PG_BIN_DIR: where pg_dump/pg_restore are, if not on PATH.
+BACKUP_DIR = Path(env.str("BACKUP_DIR", default=str(VAR_DIR / "backups")))
+BACKUP_RECIPIENTS = env.list("BACKUP_RECIPIENTS", default=[])
+BACKUP_KEEP = env.int("BACKUP_KEEP", default=14)
+BACKUP_PG_BIN_DIR = env.str("BACKUP_PG_BIN_DIR", default="")
 # Uploaded public images are re-encoded; anything larger than this is refused.
 MAX_IMAGE_UPLOAD_BYTES = env.int("MAX_IMAGE_UPLOAD_BYTES", default=5 * 1024 * 1024)
 FILE_UPLOAD_PERMISSIONS = 0o640
+# Whole request bodies (portal.uploads): views without a limit of their own take this much
+# (Django's own cap on form fields), admin screens room for ten photos, the resident import a
+# register of 100,000 rows. A larger Content-Length gets our 413 page, the body unread.
+MAX_REQUEST_BYTES = env.int("MAX_REQUEST_BYTES", default=2_621_440)
+ADMIN_MAX_REQUEST_BYTES = env.int("ADMIN_MAX_REQUEST_BYTES", default=50 * 1024 * 1024)
+RESIDENT_IMPORT_MAX_BYTES = env.int("RESIDENT_IMPORT_MAX_BYTES", default=64 * 1024 * 1024)
+FILE_UPLOAD_HANDLERS = [
+    "portal.uploads.RequestSizeUploadHandler",  # first: cuts the parse off at the limit
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -185,7 +220,7 @@ WHITENOISE_MAX_AGE = 365 * 24 * 3600 if not DEBUG else 0
 _SECURE = not (DEBUG or TESTING)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_SECURE)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SESSION_COOKIE_SECURE = _SECURE
 CSRF_COOKIE_SECURE = _SECURE
 LANGUAGE_COOKIE_SECURE = _SECURE
@@ -194,6 +229,8 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # No script of ours reads the CSRF cookie (forms carry the token), so scripts may not either.
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
+# A refused form (stale page, blocked cookies) gets our page, in the visitor's language.
+CSRF_FAILURE_VIEW = "portal.errors.csrf_failure"
 LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if _SECURE else 0)
@@ -227,6 +264,16 @@ AXES_RESET_ON_SUCCESS = True
 # Lockouts are logged (WARNING); the per-login INFO lines would drown everything else.
 AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "portal.security.login_locked_out"
+# Across usernames: STAFF_LOGIN_ADDRESS_FAILURE_LIMIT wrong logins from one address within
+# AXES_COOLOFF_TIME pause logins from it (someone trying many usernames), except for usernames that
+# logged in from that address within STAFF_LOGIN_TRUSTED_DAYS: an office's staff share one
+# address, and a stranger there must not be able to lock them all out (portal.security).
+# 0 turns the per-address limit off. django-axes 8.3 has one failure limit for all its lockout
+# parameters, so this is our handler on its database tables, not a second AXES_LOCKOUT_PARAMETERS
+# entry.
+AXES_HANDLER = "portal.security.AxesHandler"
+STAFF_LOGIN_ADDRESS_FAILURE_LIMIT = env.int("STAFF_LOGIN_ADDRESS_FAILURE_LIMIT", default=30)
+STAFF_LOGIN_TRUSTED_DAYS = env.int("STAFF_LOGIN_TRUSTED_DAYS", default=30)
 # The client's address (login lockout, rate limits) is REMOTE_ADDR, the peer gunicorn sees. Behind
 # reverse proxies (load balancer, nginx) set TRUSTED_PROXY_COUNT to how many of them append to
 # X-Forwarded-For: the address is then read that many entries from its right end, which no client
@@ -237,6 +284,22 @@ RATELIMIT_IP_META_KEY = "portal.security.client_ip"
 
 # Staff two-factor login (django-otp, TOTP authenticator apps): Diskominfo can require it for all
 # staff in the admin (security settings); any staff member may turn it on for their own account.
+# STAFF_TWO_FACTOR_ROLES: the roles (group names) that must always use it, whatever that switch
+# says; superusers count as every role. Production: Diskominfo and signers; local runs, the demo
+# and tests: none. STAFF_TWO_FACTOR_ROLES="" (empty) turns the rule off.
+STAFF_TWO_FACTOR_ROLES = [
+    role.strip()
+    for role in env.list(
+        "STAFF_TWO_FACTOR_ROLES",
+        default=[] if (DEBUG or TESTING) else ["Diskominfo", "Penandatangan"],
+    )
+    if role.strip()
+]
+# Staff sessions end after STAFF_SESSION_IDLE_SECONDS without a request, and in any case
+# STAFF_SESSION_MAX_SECONDS after logging in (portal.middleware.StaffSessionMiddleware);
+# SESSION_COOKIE_AGE still bounds every session cookie. Residents have no login: not affected.
+STAFF_SESSION_IDLE_SECONDS = env.int("STAFF_SESSION_IDLE_SECONDS", default=30 * 60)
+STAFF_SESSION_MAX_SECONDS = env.int("STAFF_SESSION_MAX_SECONDS", default=12 * 3600)
 OTP_TOTP_ISSUER = PORTAL_NAME
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
@@ -288,10 +351,13 @@ PORTAL_URL = env.str("PORTAL_URL", default="http://localhost:8000")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # One line per database outage instead of a traceback per request (portal/logfilters.py).
+    "filters": {"database_outage": {"()": "portal.logfilters.DatabaseOutageFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # WeasyPrint narrates every rendering step at INFO.
     "loggers": {
+        "django.request": {"filters": ["database_outage"]},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
     },

@@ -13,7 +13,7 @@ flood would only measure the rate limit). Scenarios:
   steady       load only: every response should be 2xx/3xx, no socket errors.
   db-restart   at --at seconds `pg_ctlcluster --skip-systemctl-redirect <ver> main restart`, while
                another process signs letters (layanan.services.letter_sign) in a loop; reports the
-               errors, when /healthz and a database-backed page answered 200 again, and checks
+               errors, when /readyz and a database-backed page answered 200 again, and checks
                that no letter is half-signed (a number without its PDF or the reverse, or a PDF
                whose SHA-256 differs) and which orphan PDFs letters_sweep would remove.
                It restarts the machine's PostgreSQL cluster: other sessions on it are cut too.
@@ -475,7 +475,7 @@ def run_scenario(stack: Stack, name: str, paths: list[str], args) -> dict:
     log_offset = stack.log_path.stat().st_size
     started = time.monotonic()
     load = start_wrk(stack, paths, clients=args.clients, seconds=args.seconds, threads=args.threads)
-    probes = [Probe(stack, "/healthz", started), Probe(stack, f"/cari/?q={KELURAHAN}", started)]
+    probes = [Probe(stack, "/readyz", started), Probe(stack, f"/cari/?q={KELURAHAN}", started)]
     facts: list[str] = []
     fault_at = fault_epoch = None
     if name != "steady":
