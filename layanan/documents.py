@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import io
+import multiprocessing
+import resource
 import unicodedata
 import warnings
 from dataclasses import dataclass
 
 import pikepdf
+from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
@@ -68,6 +71,13 @@ PDF_FORBIDDEN_NAMES = {
     "/RichMedia": PDF_MEDIA,
     "/XFA": PDF_XFA,
 }
+# What the PDF check in its child process concludes (_pdf_verdict).
+PDF_OK = "ok"
+PDF_ACTIVE = "active"
+PDF_DAMAGED = "damaged"
+PDF_UNREADABLE = "unreadable"
+PDF_ENCRYPTED = "encrypted"
+PDF_TOO_COSTLY = "too_costly"
 # Objects are walked without following references (each indirect object is visited on its
 # own), so only direct nesting counts here; no honest scan nests dictionaries this deep.
 MAX_PDF_NESTING = 100
@@ -192,7 +202,77 @@ def _image_reencoded(content: bytes, label: str) -> bytes:
 
 
 def _pdf_check(content: bytes, label: str) -> bytes:
-    """The bytes to store for a PDF that passes, or DocumentRejected naming what is wrong.
+    """The bytes to store for a PDF that passes, or DocumentRejected naming what is wrong."""
+    kind, detail = _pdf_verdict_bounded(content)
+    if kind == PDF_OK:
+        return detail
+    if kind == PDF_ACTIVE:
+        raise _pdf_active(label, set(detail))
+    raise {
+        PDF_DAMAGED: _pdf_damaged,
+        PDF_UNREADABLE: _pdf_unreadable,
+        PDF_ENCRYPTED: _pdf_encrypted,
+        PDF_TOO_COSTLY: _pdf_too_costly,
+    }[kind](label)
+
+
+def _pdf_verdict_bounded(content: bytes) -> tuple[str, object]:
+    """_pdf_verdict in a child process with a memory and a CPU-time cap.
+
+    qpdf decodes an object stream whole, in memory, when its objects are read: a 600 KB file
+    whose object stream inflates to 600 MB of zeros took 1.1 GB and 13 s (measured with
+    pikepdf 10.18), and a 5 MB one would take a web worker's whole machine. The check runs in a
+    forked child (fork: pikepdf is loaded already, so it starts in milliseconds) whose address
+    space may grow by at most PDF_CHECK_MEMORY_BYTES and which gets PDF_CHECK_SECONDS of CPU;
+    a child that dies or overruns means the file costs more than any scan may.
+    """
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_pdf_verdict_child, args=(content, sender), daemon=True)
+    child.start()
+    sender.close()
+    seconds = settings.PDF_CHECK_SECONDS
+    try:
+        if receiver.poll(seconds + 2):
+            return receiver.recv()
+        return PDF_TOO_COSTLY, None
+    except EOFError:  # the child died: out of memory or CPU time
+        return PDF_TOO_COSTLY, None
+    finally:
+        receiver.close()
+        if child.is_alive():
+            child.kill()
+        child.join()
+
+
+def _pdf_verdict_child(content: bytes, sender) -> None:
+    memory = _address_space_bytes() + settings.PDF_CHECK_MEMORY_BYTES
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    seconds = settings.PDF_CHECK_SECONDS
+    resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
+    try:
+        verdict = _pdf_verdict(content)
+    except MemoryError:
+        verdict = (PDF_TOO_COSTLY, None)
+    sender.send(verdict)
+    sender.close()
+
+
+def _raise_if_out_of_memory(exc: Exception) -> None:
+    """qpdf reports running out of memory as a PdfError saying std::bad_alloc: as MemoryError,
+    so the check says "too costly" rather than "damaged"."""
+    if isinstance(exc, MemoryError) or "std::bad_alloc" in str(exc):
+        raise MemoryError from exc
+
+
+def _address_space_bytes() -> int:
+    """This process's virtual size now (the cap is on top of what the worker maps already)."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[0]) * resource.getpagesize()
+
+
+def _pdf_verdict(content: bytes) -> tuple[str, object]:
+    """(PDF_OK, bytes to store) or (the kind of refusal, detail).
 
     The file is opened with pikepdf (qpdf), which reads object streams, every filter and
     predictor, name escapes and damaged cross-reference tables the way PDF readers do, so what
@@ -205,32 +285,32 @@ def _pdf_check(content: bytes, label: str) -> bytes:
     # file with one was made by hand; it is refused with a message rather than mended silently.
     end = content.rfind(PDF_END)
     if end < 0 or content[end + len(PDF_END) :].strip(PDF_WHITESPACE):
-        raise _pdf_damaged(label)
+        return PDF_DAMAGED, None
     try:
         # Page attributes are not pushed down to the pages: that would change the file and may
         # fail on a damaged page tree before the active content is looked for.
         pdf = pikepdf.open(io.BytesIO(content), inherit_page_attributes=False)
     except pikepdf.PasswordError:
-        raise _pdf_encrypted(label) from None
-    except Exception:  # noqa: BLE001 - qpdf gives up: whatever the reason, it cannot be opened
-        raise _pdf_unreadable(label) from None
+        return PDF_ENCRYPTED, None
+    except Exception as exc:  # noqa: BLE001 - qpdf gives up: whatever the reason, it cannot be opened
+        _raise_if_out_of_memory(exc)
+        return PDF_UNREADABLE, None
     with pdf:
         # Encrypted with an empty user password: it opens, but the objects are only readable
         # decrypted, readers behave differently, and staff cannot print or copy it.
         if pdf.is_encrypted or "/Encrypt" in pdf.trailer:
-            raise _pdf_encrypted(label)
+            return PDF_ENCRYPTED, None
         found, links = _pdf_inspect(pdf)
         if found:
-            raise _pdf_active(label, found)
+            return PDF_ACTIVE, sorted(found)
         try:
             if len(pdf.pages) == 0:
-                raise _pdf_unreadable(label)
-        except DocumentRejected:
-            raise
-        except Exception:  # noqa: BLE001 - a page tree qpdf cannot walk: damaged
-            raise _pdf_unreadable(label) from None
+                return PDF_UNREADABLE, None
+        except Exception as exc:  # noqa: BLE001 - a page tree qpdf cannot walk: damaged
+            _raise_if_out_of_memory(exc)
+            return PDF_UNREADABLE, None
         if not links:
-            return content
+            return PDF_OK, content
         # Web links (/URI) are removed, not refused. Phone scanner apps (CamScanner and the
         # like) put a link annotation on every page, so refusing them would refuse many honest
         # scans; but a link in a stranger's file, one click away for staff, is how phishing
@@ -239,7 +319,7 @@ def _pdf_check(content: bytes, label: str) -> bytes:
         _pdf_strip_links(links)
         out = io.BytesIO()
         pdf.save(out)
-        return out.getvalue()
+        return PDF_OK, out.getvalue()
 
 
 def _pdf_inspect(pdf) -> tuple[set[str], list]:
@@ -257,7 +337,8 @@ def _pdf_inspect(pdf) -> tuple[set[str], list]:
             if obj.stream_dict.get("/Type") == "/ObjStm":
                 try:
                     obj.read_bytes()  # an object stream qpdf cannot decode may hide anything
-                except Exception:  # noqa: BLE001 - any decoding failure
+                except Exception as exc:  # noqa: BLE001 - any decoding failure
+                    _raise_if_out_of_memory(exc)
                     found.add(PDF_UNREADABLE_PART)
             stack = [(obj.stream_dict, 0)]
         elif isinstance(obj, pikepdf.Dictionary | pikepdf.Array | pikepdf.Name):
@@ -319,6 +400,19 @@ def _pdf_unreadable(label: str) -> DocumentRejected:
             _(
                 "The PDF %(name)s is damaged and cannot be opened. "
                 "Save or scan it again and upload the new file, or upload a photo of it."
+            ),
+            {"name": label},
+        )
+    )
+
+
+def _pdf_too_costly(label: str) -> DocumentRejected:
+    return DocumentRejected(
+        _format_lazy(
+            _(
+                "The PDF %(name)s is built in a way that takes far more memory or time to open "
+                "than any scan needs, so it was not saved. Print the document to PDF again, "
+                "scan the paper again, or upload a photo of it."
             ),
             {"name": label},
         )

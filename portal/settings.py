@@ -198,6 +198,10 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 MAX_REQUEST_BYTES = env.int("MAX_REQUEST_BYTES", default=2_621_440)
 ADMIN_MAX_REQUEST_BYTES = env.int("ADMIN_MAX_REQUEST_BYTES", default=50 * 1024 * 1024)
 RESIDENT_IMPORT_MAX_BYTES = env.int("RESIDENT_IMPORT_MAX_BYTES", default=64 * 1024 * 1024)
+# An uploaded PDF is checked in a child process that may use this much more memory and this
+# much CPU time (layanan/documents.py: a small file can inflate to gigabytes inside qpdf).
+PDF_CHECK_MEMORY_BYTES = env.int("PDF_CHECK_MEMORY_BYTES", default=512 * 1024 * 1024)
+PDF_CHECK_SECONDS = env.int("PDF_CHECK_SECONDS", default=10)
 FILE_UPLOAD_HANDLERS = [
     "portal.uploads.RequestSizeUploadHandler",  # first: cuts the parse off at the limit
     "django.core.files.uploadhandler.MemoryFileUploadHandler",

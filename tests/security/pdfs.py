@@ -233,3 +233,15 @@ def object_stream_bypass_pdf(*, packed: bytes | None = None) -> bytes:
     )
     out += b"startxref\n" + str(offsets[6]).encode() + b"\n%%EOF\n"
     return bytes(out)
+
+
+def inflating_pdf(megabytes: int) -> bytes:
+    """The bypass file's shape with an object stream that inflates to `megabytes` of zeros
+    (valid PNG-predictor rows), compressed about a thousandfold: a decompression bomb."""
+    packer = zlib.compressobj(9)
+    head = _png_up_predicted(b"4 0 << /Type /Annot >>", columns=5)
+    rows = b"\x00" * (6 << 20)  # whole 6-byte rows: predictor byte 0 and 5 zero bytes
+    packed = packer.compress(head)
+    for _ in range(megabytes // 6):
+        packed += packer.compress(rows)
+    return object_stream_bypass_pdf(packed=packed + packer.flush())

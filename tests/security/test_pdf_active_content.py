@@ -133,3 +133,30 @@ def test_a_clean_pdf_is_kept_byte_for_byte(client, kelurahan_a, documents_root, 
     with document.file.open("rb") as stored_file:
         assert stored_file.read() == sent
     assert document.sha256 == hashlib.sha256(sent).hexdigest()
+
+
+TOO_COSTLY_PDF = (
+    "The PDF %(name)s is built in a way that takes far more memory or time to open than any "
+    "scan needs, so it was not saved. Print the document to PDF again, scan the paper again, "
+    "or upload a photo of it."
+)
+
+
+def test_a_pdf_that_inflates_to_gigabytes_is_refused_without_costing_the_worker(
+    client, kelurahan_a, documents_root, settings
+):
+    """600 KB that qpdf would inflate to 1.2 GB in memory: the check runs in a child process
+    capped at PDF_CHECK_MEMORY_BYTES more than the worker's size, which runs out, and the file
+    is refused; this process never grows by it."""
+    import resource
+
+    settings.PDF_CHECK_MEMORY_BYTES = 128 * 1024 * 1024
+    content = pdfs.inflating_pdf(1200)
+    assert len(content) < 2 * 1024 * 1024
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+    response = _send(client, kelurahan_a, content)
+
+    _assert_refused(response, TOO_COSTLY_PDF, "kk.pdf", documents_root)
+    grown_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    assert grown_kb < 100 * 1024
