@@ -20,6 +20,7 @@ from django_ratelimit.decorators import ratelimit
 from django_ratelimit.exceptions import Ratelimited
 
 from kelurahan.selectors import kelurahan_get_public
+from kelurahan.uploads import upload_limit
 from layanan import selectors, services, tracking
 from layanan.documents import MAX_DOCUMENTS
 from layanan.forms import (
@@ -32,7 +33,6 @@ from layanan.models import MAX_DOCUMENT_BYTES, AccessLog, Letter
 from layanan.nik import mask_nik
 from layanan.selectors import letter_for_verification, mask_name
 from layanan.services import access_log_record
-from portal.uploads import upload_limit
 
 MAX_CHECK_BYTES = 20 * 1024 * 1024
 TOO_LARGE = _("The file is larger than any letter we issue (20 MB); it is not this letter.")
@@ -55,7 +55,7 @@ class PdfCheckForm(forms.Form):
 
 
 # No letter is anywhere near MAX_CHECK_BYTES; a body past it (plus room for the form's fields)
-# is refused unread with the 413 page (portal.uploads).
+# is refused unread with the 413 page (kelurahan.uploads).
 @upload_limit(MAX_CHECK_BYTES + 64 * 1024)
 @never_cache
 @ratelimit(key="ip", rate="30/10m", method="POST", block=True)
@@ -143,7 +143,7 @@ TRACK_RATE_PER_IP = "30/10m"
 # Asking for an e-mailed download code: each one is a mail, so fewer than lookups.
 CODE_SEND_RATE_PER_IP = "10/h"
 # Every allowed file at its largest, plus room for the typed fields; a larger body is refused
-# unread with the 413 page (portal.uploads).
+# unread with the 413 page (kelurahan.uploads).
 MAX_REQUEST_BYTES = MAX_DOCUMENTS * MAX_DOCUMENT_BYTES + 1024 * 1024
 NOT_FOUND = _(
     "No request matches this tracking code and these NIK digits. Check both against your "

@@ -69,7 +69,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.CookieLanguageMiddleware",
     # Before CSRF and all that reads the body: an oversized body is refused unread (413).
-    "portal.uploads.RequestSizeLimitMiddleware",
+    "kelurahan.uploads.RequestSizeLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -192,7 +192,7 @@ BACKUP_PG_BIN_DIR = env.str("BACKUP_PG_BIN_DIR", default="")
 # Uploaded public images are re-encoded; anything larger than this is refused.
 MAX_IMAGE_UPLOAD_BYTES = env.int("MAX_IMAGE_UPLOAD_BYTES", default=5 * 1024 * 1024)
 FILE_UPLOAD_PERMISSIONS = 0o640
-# Whole request bodies (portal.uploads): views without a limit of their own take this much
+# Whole request bodies (kelurahan.uploads): views without a limit of their own take this much
 # (Django's own cap on form fields), admin screens room for ten photos, the resident import a
 # register of 100,000 rows. A larger Content-Length gets our 413 page, the body unread.
 MAX_REQUEST_BYTES = env.int("MAX_REQUEST_BYTES", default=2_621_440)
@@ -203,7 +203,7 @@ RESIDENT_IMPORT_MAX_BYTES = env.int("RESIDENT_IMPORT_MAX_BYTES", default=64 * 10
 PDF_CHECK_MEMORY_BYTES = env.int("PDF_CHECK_MEMORY_BYTES", default=512 * 1024 * 1024)
 PDF_CHECK_SECONDS = env.int("PDF_CHECK_SECONDS", default=10)
 FILE_UPLOAD_HANDLERS = [
-    "portal.uploads.RequestSizeUploadHandler",  # first: cuts the parse off at the limit
+    "kelurahan.uploads.RequestSizeUploadHandler",  # first: cuts the parse off at the limit
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]

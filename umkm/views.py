@@ -16,7 +16,7 @@ from django_ratelimit.decorators import ratelimit
 
 from kelurahan import selectors as kelurahan_selectors
 from kelurahan.pagecache import canonical_redirect
-from portal.uploads import upload_limit
+from kelurahan.uploads import upload_limit
 from umkm import selectors, services
 from umkm.forms import MAX_PROPOSAL_PHOTOS, BusinessProposalForm, PlaceFilterForm
 from umkm.selectors import BUSINESSES, SPOTS, Kind
@@ -166,7 +166,7 @@ def spot_detail(request, slug, item):
 
 
 # Every photo at its largest plus room for the typed fields; a larger body is refused unread
-# with the 413 page (portal.uploads), not read to disk first.
+# with the 413 page (kelurahan.uploads), not read to disk first.
 @upload_limit(MAX_PROPOSAL_PHOTOS * settings.MAX_IMAGE_UPLOAD_BYTES + 1024 * 1024)
 @ratelimit(key="ip", rate="10/h", method="POST", block=True)
 def business_propose(request, slug):

@@ -199,7 +199,7 @@ def test_an_upload_declared_larger_than_any_letter_is_refused_before_it_is_read(
         url, data=b"x", content_type="application/pdf", CONTENT_LENGTH="999999999"
     )
 
-    # The portal's 413 page (portal.uploads), naming the check's limit (file + form fields).
+    # The portal's 413 page (kelurahan.uploads), naming the check's limit (file + form fields).
     assert response.status_code == 413
     with translation.override(response["Content-Language"]):
         limit = filesizeformat(views.MAX_CHECK_BYTES + 64 * 1024)

@@ -1,10 +1,8 @@
-"""Request bodies over their form's limit are refused before they are read (portal.uploads):
+"""Request bodies over their form's limit are refused before they are read (kelurahan.uploads):
 a declared Content-Length over the limit gets our 413 page without a byte read, and a body
 whose upload data runs past the limit is cut off there by the upload handler."""
 
 from __future__ import annotations
-
-import time
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -116,8 +114,9 @@ def test_a_huge_declared_body_gets_our_413_page_before_a_byte_is_read(
     settings.MEDIA_ROOT = tmp_path / "media"
     address = url(request)
     letters = Letter.objects.count()
-    started = time.monotonic()
 
+    # UnreadableInput fails the test on the first read: the answer comes from the headers alone
+    # (how fast that is, a benchmark would say; here it is what matters).
     response = client.generic(
         "POST",
         address,
@@ -127,7 +126,6 @@ def test_a_huge_declared_body_gets_our_413_page_before_a_byte_is_read(
         **{"wsgi.input": UnreadableInput()},
     )
 
-    assert time.monotonic() - started < 0.5
     assert response.status_code == 413
     page = response.content.decode()
     assert TITLE_ID in page  # Indonesian by default
@@ -262,7 +260,7 @@ def test_upload_data_past_the_limit_is_cut_off_and_never_reaches_disk(
     it to its end whatever Content-Length says; an understated Content-Length passes the
     header check, and the upload handler stops the parse at the view's limit."""
     settings.FILE_UPLOAD_HANDLERS = [
-        "portal.uploads.RequestSizeUploadHandler",
+        "kelurahan.uploads.RequestSizeUploadHandler",
         "tests.security.test_upload_limits.RecordingTemporaryFileUploadHandler",
     ]
     documents_root = request.getfixturevalue("private_root")
