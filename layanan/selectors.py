@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -23,8 +24,16 @@ from layanan.nik import NIKError, nik_warnings, parse_nik
 PDF_STATES = (Letter.State.SIGNED, Letter.State.HANDED_OVER)
 
 
+VERIFICATION_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
 def letter_for_verification(token: str) -> Letter:
-    """A signed (or voided) letter by its unguessable token; anything else is simply not found."""
+    """A signed (or voided) letter by its unguessable token; anything else is simply not found.
+
+    Tokens are secrets.token_urlsafe(24): anything else (a NUL byte, which PostgreSQL refuses
+    in a text comparison) is not found without asking the database."""
+    if not VERIFICATION_TOKEN.fullmatch(token):
+        raise Http404
     return get_object_or_404(
         Letter.objects.select_related("letter_type", "kelurahan__kecamatan__city").filter(
             state__in=[Letter.State.SIGNED, Letter.State.HANDED_OVER, Letter.State.VOID]

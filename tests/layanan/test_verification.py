@@ -212,3 +212,10 @@ def test_checking_files_over_and_over_from_one_address_is_slowed_down(client, si
 
     assert statuses[:30] == [200] * 30
     assert statuses[30] == 429
+
+
+@pytest.mark.parametrize("token", ["\x00", "a\x00b", "x" * 65, "ab cd", "../../etc"])
+def test_a_token_that_cannot_be_ours_is_not_found(client, token):
+    from urllib.parse import quote
+
+    assert client.get(f"/verifikasi/{quote(token, safe='')}/").status_code == 404
