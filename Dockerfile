@@ -20,7 +20,8 @@ RUN pip install --require-hashes -r requirements.lock
 
 COPY . .
 # Hashed, compressed static files are built into the image; the key is a throwaway for this step.
-RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
+RUN SECRET_KEY=collectstatic-only PORTAL_URL=https://portal.example.go.id \
+    python manage.py collectstatic --noinput \
     && useradd --system --uid 10001 --home-dir /app portal \
     && mkdir -p /app/var \
     && chown -R portal /app/var

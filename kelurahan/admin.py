@@ -29,10 +29,37 @@ from kelurahan.models import (
     StaffMembership,
 )
 from kelurahan.services import ProvisionError, region_provision, staff_two_factor_reset
-from kelurahan.tenancy import is_city_staff, user_can_access, user_kelurahan_id
+from kelurahan.tenancy import TenantQuerySet, is_city_staff, user_can_access, user_kelurahan_id
 
 
-class KelurahanScopedMixin:
+class _RowIdsUnscoped:
+    """Formset mixin: Django checks each row's hidden id against the model's whole table (its
+    default manager), which fails closed for tenant models; the check runs unscoped, and the
+    formset's own queryset (scoped) still decides which rows it edits."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        field = form.fields.get(self._pk_field.name)
+        queryset = getattr(field, "queryset", None)
+        if isinstance(queryset, TenantQuerySet):
+            field.queryset = queryset.unscoped("a formset row's id; the formset scopes its rows")
+
+
+def _with_row_ids_unscoped(formset):
+    return type(formset.__name__, (_RowIdsUnscoped, formset), {})
+
+
+class ScopedFormSetsMixin:
+    """Inline and list-editable formsets of a ModelAdmin, with row ids checked unscoped."""
+
+    def get_formset(self, request, obj=None, **kwargs):
+        return _with_row_ids_unscoped(super().get_formset(request, obj, **kwargs))
+
+    def get_changelist_formset(self, request, **kwargs):
+        return _with_row_ids_unscoped(super().get_changelist_formset(request, **kwargs))
+
+
+class KelurahanScopedMixin(ScopedFormSetsMixin):
     """Confines a ModelAdmin or inline to the kelurahan the user works for.
 
     Lists, detail URLs, bulk actions and foreign-key choices all go through the model's
@@ -48,6 +75,15 @@ class KelurahanScopedMixin:
 
     def get_queryset(self, request):
         return super().get_queryset(request).for_user(request.user)
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        """Another kelurahan's row, like a row that does not exist, is a 404.
+
+        Django's admin would redirect to its index with "… doesn't exist" instead; every view that
+        finds no object comes here (change, history, delete, and layanan's letter page and
+        moves), so a stranger to the row gets the same plain 404 as a wrong id.
+        """
+        raise Http404
 
     def _in_scope(self, request, obj) -> bool:
         return obj is None or user_can_access(request.user, obj)
@@ -124,7 +160,11 @@ class RTInlineForm(forms.ModelForm):
         cleaned = super().clean()
         number, rw_id = cleaned.get("number"), self.instance.rw_id
         if number and rw_id:
-            taken = RT.objects.filter(rw_id=rw_id, number=number).exclude(pk=self.instance.pk)
+            taken = (
+                RT.objects.unscoped("RT numbers are unique within the RW being edited")
+                .filter(rw_id=rw_id, number=number)
+                .exclude(pk=self.instance.pk)
+            )
             if taken.exists():
                 self.add_error("number", _("This RT number already exists in this RW."))
         return cleaned
@@ -147,7 +187,9 @@ class RWAdmin(ScopedAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         # An RW moved by Diskominfo takes its RTs along.
-        RT.objects.filter(rw=obj).exclude(kelurahan_id=obj.kelurahan_id).update(
+        RT.objects.unscoped("the RTs of an RW Diskominfo moves").filter(rw=obj).exclude(
+            kelurahan_id=obj.kelurahan_id
+        ).update(
             kelurahan_id=obj.kelurahan_id
         )
 
@@ -359,12 +401,15 @@ class KecamatanAdmin(CityAdmin):
     search_fields = ("name", "code")
 
 
-class StaffMembershipInline(admin.StackedInline):
+class StaffMembershipInline(ScopedFormSetsMixin, admin.StackedInline):
     model = StaffMembership
     autocomplete_fields = ("kelurahan",)
     can_delete = True
     verbose_name = _("kelurahan this account works for")
     help_text = _("Leave empty for Diskominfo staff, who work for the whole city.")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).for_user(request.user)
 
 
 User = get_user_model()

@@ -1,7 +1,8 @@
 """Regions (city, kecamatan, kelurahan) and each kelurahan's public site content.
 
 Every row a kelurahan owns carries a non-null `kelurahan` foreign key and is read through
-`TenantQuerySet.for_kelurahan` / `for_user`; composite indexes start with `kelurahan`.
+`TenantQuerySet.for_kelurahan` / `for_user` (outside a scope a query raises: kelurahan/tenancy.py);
+composite indexes start with `kelurahan`.
 """
 
 from django.conf import settings
@@ -14,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kelurahan import defaults
 from kelurahan.pagecache import PageCacheQuerySet
-from kelurahan.tenancy import TenantQuerySet, is_city_staff, user_kelurahan_id
+from kelurahan.tenancy import TenantQuerySet, is_city_staff, unscoped, user_kelurahan_id
 
 # Indonesia's bounding box, generous at the edges (Miangas, Rote, Sabang, Merauke).
 LATITUDE_RANGE = (-11.5, 6.5)
@@ -206,7 +207,29 @@ class Kelurahan(models.Model):
         return self.latitude is not None and self.longitude is not None
 
 
-class StaffMembership(models.Model):
+class TenantRow(models.Model):
+    """Base of every model one kelurahan owns: its manager fails closed (kelurahan/tenancy.py).
+
+    A form's uniqueness and constraint checks query the whole table on purpose (a tracking code
+    is unique across the deployment; a per-kelurahan constraint names the kelurahan itself), so
+    they run unscoped.
+    """
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def validate_unique(self, exclude=None):
+        with unscoped("uniqueness check of one row"):
+            super().validate_unique(exclude)
+
+    def validate_constraints(self, exclude=None):
+        with unscoped("constraint check of one row"):
+            super().validate_constraints(exclude)
+
+
+class StaffMembership(TenantRow):
     """Ties a staff account to the one kelurahan it works for; the role is a Django group."""
 
     user = models.OneToOneField(
@@ -219,8 +242,6 @@ class StaffMembership(models.Model):
         Kelurahan, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("kelurahan")
     )
 
-    objects = TenantQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("kelurahan membership")
         verbose_name_plural = _("kelurahan memberships")
@@ -230,7 +251,7 @@ class StaffMembership(models.Model):
         return f"{self.user} — {self.kelurahan}"
 
 
-class KelurahanOwned(models.Model):
+class KelurahanOwned(TenantRow):
     """Base for content a kelurahan owns.
 
     `public_content`: a change shows on the kelurahan's public pages, so it empties their cache
@@ -245,8 +266,6 @@ class KelurahanOwned(models.Model):
         related_name="+",
         verbose_name=_("kelurahan"),
     )
-
-    objects = TenantQuerySet.as_manager()
 
     class Meta:
         abstract = True

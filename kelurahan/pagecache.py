@@ -37,6 +37,7 @@ import hashlib
 import time
 from urllib.parse import urlencode
 
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import models, transaction
@@ -184,9 +185,15 @@ def cached_public_page(
     return decorate(view) if view is not None else decorate
 
 
+def _region_models():
+    """City, Kecamatan, Kelurahan: from the app registry, as kelurahan/models.py builds on this
+    module (no import circle)."""
+    return (apps.get_model("kelurahan", name) for name in ("City", "Kecamatan", "Kelurahan"))
+
+
 def _model_pages_invalidate(model, kelurahan_ids) -> None:
     """Rows of `model` owned by `kelurahan_ids` changed: bump the versions their pages use."""
-    from kelurahan.models import City, Kecamatan, Kelurahan
+    City, Kecamatan, Kelurahan = _region_models()
 
     if issubclass(model, City | Kecamatan):
         city_pages_invalidate()
@@ -208,7 +215,7 @@ def _model_pages_invalidate(model, kelurahan_ids) -> None:
 
 def _changed(sender, instance, **kwargs):
     """post_save / post_delete of any model: bump the versions its public pages depend on."""
-    from kelurahan.models import Kelurahan
+    Kelurahan = apps.get_model("kelurahan", "Kelurahan")
 
     if isinstance(instance, Kelurahan):
         city_pages_invalidate()
@@ -218,7 +225,7 @@ def _changed(sender, instance, **kwargs):
 
 
 def _shows_publicly(model) -> bool:
-    from kelurahan.models import City, Kecamatan, Kelurahan
+    City, Kecamatan, Kelurahan = _region_models()
 
     return (
         issubclass(model, City | Kecamatan | Kelurahan)
@@ -232,7 +239,7 @@ class PageCacheQuerySet(models.QuerySet):
     pages they change here: the kelurahan the rows belonged to before and after the write."""
 
     def _owners(self) -> set:
-        from kelurahan.models import Kelurahan
+        Kelurahan = apps.get_model("kelurahan", "Kelurahan")
 
         if issubclass(self.model, Kelurahan):
             field = "pk"
@@ -268,7 +275,7 @@ class PageCacheQuerySet(models.QuerySet):
 
 
 def _owner_id(obj):
-    from kelurahan.models import Kelurahan
+    Kelurahan = apps.get_model("kelurahan", "Kelurahan")
 
     return obj.pk if isinstance(obj, Kelurahan) else getattr(obj, "kelurahan_id", None)
 

@@ -92,7 +92,7 @@ def head_official(officials: list[Official]) -> Official | None:
 def rw_with_rt(kelurahan: Kelurahan) -> list[RW]:
     return list(
         RW.objects.for_kelurahan(kelurahan).prefetch_related(
-            Prefetch("rts", queryset=RT.objects.order_by("number"))
+            Prefetch("rts", queryset=RT.objects.for_kelurahan(kelurahan).order_by("number"))
         )
     )
 

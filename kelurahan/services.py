@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -23,6 +24,10 @@ from kelurahan.models import (
     Service,
     StaffMembership,
 )
+from kelurahan.signals import kelurahan_provisioned
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 BATCH_SIZE = 2000
 
@@ -210,6 +215,7 @@ def _provision_city(villages: list[regions.Village], taken: dict[str, set[str]])
         Kelurahan.objects.filter(code__in=[k.code for k in new_kelurahan]).values_list("code", "id")
     )
     _create_default_content([(ids[k.code], k) for k in new_kelurahan])
+    kelurahan_provisioned.send(sender=Kelurahan, kelurahan_ids=sorted(ids.values()))
     return report
 
 
@@ -255,7 +261,7 @@ def staff_account_create(
     kelurahan: Kelurahan | None = None,
     full_name: str = "",
     email: str = "",
-) -> object:
+) -> User:
     """Create (or update) a staff account with one role and, unless Diskominfo, its kelurahan."""
     user_model = get_user_model()
     user, _created = user_model.objects.get_or_create(username=username)
@@ -265,15 +271,16 @@ def staff_account_create(
     user.set_password(password)
     user.save()
     user.groups.set([Group.objects.get(name=role)])
+    memberships = StaffMembership.objects.unscoped("the membership of the account being made")
     if kelurahan is not None:
-        StaffMembership.objects.update_or_create(user=user, defaults={"kelurahan": kelurahan})
+        memberships.update_or_create(user=user, defaults={"kelurahan": kelurahan})
     else:
-        StaffMembership.objects.filter(user=user).delete()
+        memberships.filter(user=user).delete()
     return user
 
 
 @transaction.atomic
-def staff_two_factor_reset(*, users) -> int:
+def staff_two_factor_reset(*, users: Iterable[User]) -> int:
     """Remove every authenticator of these accounts (a lost or replaced phone).
 
     Their sessions verified with an old authenticator stop counting as verified; at the next

@@ -5,21 +5,17 @@ Everything goes through kelurahan's scoping mixin; letters are never deleted her
 
 from __future__ import annotations
 
-import datetime
 import re
 
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.models import ADDITION, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.dates import MONTHS
-from django.utils.formats import number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
@@ -29,10 +25,15 @@ from import_export.results import RowResult
 
 from kelurahan.admin import ScopedAdmin
 from kelurahan.admin_filters import DateRangeFilter
-from kelurahan.models import Official
-from kelurahan.tenancy import user_kelurahan, user_kelurahan_id
-from layanan import selectors, services
-from layanan.forms import LetterForm, NIKField, ReasonForm, SignForm
+from kelurahan.tenancy import is_city_staff, user_kelurahan, user_kelurahan_id
+from layanan import access, exports, selectors, services, workflow
+from layanan.admin_filters import LetterKindFilter, full_number
+from layanan.admin_forms import (
+    IssueStartForm,
+    LetterRegisterForm,
+    LetterSettingsForm,
+)
+from layanan.forms import LetterForm
 from layanan.kinds import KINDS
 from layanan.models import (
     AccessLog,
@@ -42,112 +43,14 @@ from layanan.models import (
     LetterType,
     Resident,
 )
-from layanan.nik import nik_warnings, parse_nik
-from layanan.numbering import NumberFormatError, check_format
-from layanan.resources import (
-    PREVIEW_ROWS,
-    LetterRegisterResource,
-    ResidentResource,
-    SemicolonAwareCSV,
-    StreamedXLSX,
-    resident_register_csv,
-    spreadsheet_safe,
-)
+from layanan.nik import mask_nik, nik_warnings, parse_nik
+from layanan.resources import PREVIEW_ROWS, ResidentResource
+from layanan.spreadsheets import SemicolonAwareCSV, StreamedXLSX
 
 
-class IssueStartForm(forms.Form):
-    """Step one of issuing: which letter, for which NIK."""
-
-    kind = forms.ChoiceField(label=_("Letter"), choices=[(k, v.name) for k, v in KINDS.items()])
-    nik = NIKField()
-
-
-class LetterSettingsForm(forms.ModelForm):
-    class Meta:
-        model = LetterSettings
-        fields = ("kelurahan", "number_format", "paper", "online_requests", "resident_pdf_download")
-
-    def clean_number_format(self):
-        value = self.cleaned_data["number_format"]
-        try:
-            check_format(value)
-        except NumberFormatError as exc:
-            raise forms.ValidationError(str(exc.args[0])) from exc
-        return value
-
-
-class LetterRegisterForm(forms.Form):
-    """Which month (or whole year) of the outgoing-letter register, in which file format."""
-
-    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
-    month = forms.TypedChoiceField(
-        label=_("Month"),
-        choices=[("", _("Whole year")), *MONTHS.items()],
-        coerce=int,
-        empty_value=None,
-        required=False,
-    )
-    format = forms.ChoiceField(
-        label=_("File format"),
-        choices=[("xlsx", "Excel (XLSX)"), ("csv", "CSV")],
-        initial="xlsx",
-        widget=forms.RadioSelect,
-    )
-
-
-REGISTER_FORMATS = {"xlsx": base_formats.XLSX, "csv": base_formats.CSV}
-# import-export builds an XLSX whole in memory at about 2,000 rows a second (100,000 residents:
-# 46 s and 500 MB, past gunicorn's 30 s timeout); bigger registers are exported as CSV.
-XLSX_MAX_ROWS = 20_000
-# A search term that is a whole NIK or KK number: 16 digits, maybe typed with spaces or dots.
-FULL_NUMBER = re.compile(r"[0-9]{16}")
-
-
-def full_number(search_term: str) -> str | None:
-    """The 16 digits of a search term that is a whole NIK/KK number, else None.
-
-    Such a term is looked up exactly (an index lookup), not with icontains on every searched
-    column, which reads the whole register; the rows found are the same.
-    """
-    digits = re.sub(r"[\s.]", "", search_term)
-    return digits if FULL_NUMBER.fullmatch(digits) else None
-
-
-class LetterKindFilter(admin.SimpleListFilter):
-    """The letter kinds this code knows (layanan.kinds.KINDS), under the parameter and labels
-    of the plain `letter_type__kind` filter it replaces, which listed the distinct kinds of every
-    letter type of every kelurahan on each page."""
-
-    title = LetterType._meta.get_field("kind").verbose_name
-    parameter_name = "letter_type__kind"
-
-    def lookups(self, request, model_admin):
-        return [(key, key) for key in KINDS]
-
-    def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(letter_type__kind=self.value())
-        return queryset
-
-
-def _log_export(request, subject: str, queryset) -> None:
-    """Exports of personal data are logged for every kelurahan whose rows left in the file:
-    an operator's own, or each kelurahan in a Diskominfo city-wide export."""
-    own = user_kelurahan_id(request.user)
-    if own:
-        kelurahan_ids = [own]
-    else:
-        kelurahan_ids = sorted(
-            queryset.order_by().values_list("kelurahan_id", flat=True).distinct()
-        )
-        subject = f"{subject} (city-wide)"
-    for kelurahan_id in kelurahan_ids:
-        services.access_log_record(
-            by=request.user,
-            kelurahan_id=kelurahan_id,
-            action=AccessLog.Action.EXPORT,
-            subject=subject,
-        )
+def _form_context_name(form_class) -> str:
+    """SignForm -> "sign_form": the name a move's form has in the letter page's context."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", form_class.__name__).lower()
 
 
 @admin.register(Letter)
@@ -163,6 +66,12 @@ class LetterAdmin(ScopedAdmin):
     @admin.display(description=_("number"), ordering="number")
     def number_or_dash(self, obj):
         return obj.number or "—"
+
+    def get_queryset(self, request):
+        # Which letters a user sees is layanan.access's decision, here as in every view.
+        queryset = access.letters_for(request.user)
+        ordering = self.get_ordering(request)
+        return queryset.order_by(*ordering) if ordering else queryset
 
     def get_search_results(self, request, queryset, search_term):
         nik = full_number(search_term)
@@ -202,28 +111,13 @@ class LetterAdmin(ScopedAdmin):
             initial={"year": today.year, "month": today.month},
         )
         if form.is_bound and form.is_valid():
-            year, month = form.cleaned_data["year"], form.cleaned_data["month"]
-            start = datetime.date(year, month or 1, 1)
-            end = datetime.date(year + (month or 12) // 12, (month or 12) % 12 + 1, 1)
-            zone = timezone.get_current_timezone()
-            letters = LetterRegisterResource.register_queryset(self.get_queryset(request)).filter(
-                signed_at__gte=datetime.datetime.combine(start, datetime.time(), zone),
-                signed_at__lt=datetime.datetime.combine(end, datetime.time(), zone),
+            return exports.letter_register_response(
+                self.get_queryset(request),
+                year=form.cleaned_data["year"],
+                month=form.cleaned_data["month"],
+                file_format=form.cleaned_data["format"],
+                by=request.user,
             )
-            file_format = REGISTER_FORMATS[form.cleaned_data["format"]]()
-            dataset = LetterRegisterResource().export(queryset=letters)
-            if form.cleaned_data["format"] == "csv":
-                # "Keperluan" comes from residents' online requests: no cell of a CSV may open
-                # as a formula in a spreadsheet (import-export only strips a leading "=").
-                dataset = spreadsheet_safe(dataset)
-            response = HttpResponse(
-                file_format.export_data(dataset), content_type=file_format.get_content_type()
-            )
-            period = f"{year}-{month:02d}" if month else str(year)
-            _log_export(request, f"buku agenda surat keluar {period}", letters)
-            name = f"buku-agenda-surat-keluar-{period}.{file_format.get_extension()}"
-            response["Content-Disposition"] = f'attachment; filename="{name}"'
-            return response
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -233,7 +127,7 @@ class LetterAdmin(ScopedAdmin):
         return TemplateResponse(request, "admin/layanan/letter/register.html", context)
 
     def _can_issue(self, request) -> bool:
-        return bool(user_kelurahan_id(request.user)) and request.user.has_perm("layanan.add_letter")
+        return access.may_issue(request.user)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         letter = self.get_object(request, object_id)
@@ -255,36 +149,45 @@ class LetterAdmin(ScopedAdmin):
                 messages.warning(request, warning)
         return self._letter_page(request, letter)
 
-    def _letter_page(self, request, letter, *, sign_form=None, reason_form=None, status=200):
-        head = (
-            Official.objects.for_kelurahan(letter.kelurahan_id)
-            .filter(level=Official.Level.HEAD)
-            .first()
-        )
+    def _letter_page(self, request, letter, *, bound=None, status=200):
+        """The letter, its details and timeline, and a button or form for each move the user
+        may make now, all from the workflow table; `bound` is a move's form sent with errors."""
         labels = KINDS[letter.letter_type.kind].form.base_fields
         user = request.user
-        moves = {
-            action: letter.state in sources and user.has_perm(permission)
-            for action, (sources, _target, permission) in services.MOVES.items()
-        }
+        moves = {action.value: access.may_move(user, letter, action) for action in workflow.MOVES}
+        offered, forms_by_name = [], {}
+        # The moves that destroy nothing come first; the table's order otherwise.
+        for move in sorted(workflow.MOVES.values(), key=lambda move: move.destructive):
+            if not moves[move.action]:
+                continue
+            form = None
+            if move.form is not None:
+                if bound is not None and bound[0] == move.action:
+                    form = bound[1]
+                else:
+                    form = move.form(initial=move.initial(letter) if move.initial else None)
+                forms_by_name[_form_context_name(move.form)] = form
+            url = reverse("admin:layanan_letter_move", args=[letter.pk, move.action.value])
+            offered.append({"move": move, "form": form, "url": url})
+        events = list(
+            LetterEvent.objects.for_kelurahan(letter.kelurahan_id)
+            .filter(letter=letter)
+            .select_related("by")
+        )
+        for event in events:
+            event.move = workflow.move_between(event.from_state, event.to_state)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": str(letter),
             "letter": letter,
-            "events": LetterEvent.objects.for_kelurahan(letter.kelurahan_id)
-            .filter(letter=letter)
-            .select_related("by"),
+            "nik": letter.nik
+            if access.may_see_full_nik(user, letter.kelurahan_id)
+            else mask_nik(letter.nik),
+            "events": events,
             "moves": moves,
-            "sign_form": sign_form
-            or SignForm(
-                initial={
-                    "signer_name": head.name if head else "",
-                    "signer_position": letter.kelurahan.head_title,
-                    "signer_nip": head.nip if head else "",
-                }
-            ),
-            "reason_form": reason_form or ReasonForm(),
+            "offered": offered,
+            **forms_by_name,  # "sign_form", "reason_form": the page's forms by name
             "documents": selectors.letter_documents(letter),
             "data_rows": [
                 (labels[key].label if key in labels else key, value)
@@ -295,44 +198,28 @@ class LetterAdmin(ScopedAdmin):
         return TemplateResponse(request, "admin/layanan/letter/detail.html", context, status=status)
 
     def move_view(self, request, pk, action):
-        if request.method != "POST" or action not in services.MOVES:
+        """Make one move: the table says which form to bind; its cleaned data go to the one
+        service, which checks state, role and kelurahan."""
+        move = workflow.move_for(action)
+        if request.method != "POST" or move is None:
             raise Http404
         letter = self.get_object(request, str(pk))
         if letter is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, str(pk))
-        sign_form = reason_form = None
+        data = {}
+        if move.form is not None:
+            form = move.form(request.POST)
+            if not form.is_valid():
+                return self._letter_page(request, letter, bound=(move.action, form), status=400)
+            data = form.cleaned_data
         try:
-            if action == "sign":
-                sign_form = SignForm(request.POST)
-                if not sign_form.is_valid():
-                    return self._letter_page(request, letter, sign_form=sign_form, status=400)
-                services.letter_sign(
-                    letter_id=letter.pk,
-                    by=request.user,
-                    signer_name=sign_form.cleaned_data["signer_name"],
-                    signer_position=sign_form.cleaned_data["signer_position"],
-                    signer_nip=sign_form.cleaned_data["signer_nip"],
-                    capacity=sign_form.cleaned_data["capacity"],
-                    site_url=request.build_absolute_uri("/"),
-                )
-            elif action in ("reject", "void"):
-                reason_form = ReasonForm(request.POST)
-                if not reason_form.is_valid():
-                    return self._letter_page(request, letter, reason_form=reason_form, status=400)
-                move = services.letter_reject if action == "reject" else services.letter_void
-                move(
-                    letter_id=letter.pk, by=request.user, reason=reason_form.cleaned_data["reason"]
-                )
-            elif action == "verify":
-                services.letter_verify(letter_id=letter.pk, by=request.user)
-            else:
-                services.letter_hand_over(letter_id=letter.pk, by=request.user)
+            services.letter_move(letter_id=letter.pk, action=move.action, by=request.user, **data)
         except services.TransitionError as exc:
             messages.error(request, str(exc))
         except PermissionDenied:
             messages.error(request, _("Your role may not do this to a letter."))
         else:
-            messages.success(request, _("Done."))
+            messages.success(request, _("The letter was %(done)s.") % {"done": move.done})
         return HttpResponseRedirect(reverse("admin:layanan_letter_change", args=[letter.pk]))
 
     def issue_view(self, request):
@@ -344,7 +231,7 @@ class LetterAdmin(ScopedAdmin):
         if start.is_bound and start.is_valid():
             kind = KINDS[start.cleaned_data["kind"]]
             nik = start.cleaned_data["nik"]
-            resident = Resident.objects.for_kelurahan(kelurahan).filter(nik=nik).first()
+            resident = access.residents_for(request.user).filter(nik=nik).first()
             initial = kind.form.initial_from_resident(resident) if resident else {"nik": nik}
             form = kind.form(request.POST or None, initial=initial)
             if request.method == "POST" and form.is_valid():
@@ -406,6 +293,12 @@ class ResidentAdmin(ImportExportMixin, ScopedAdmin):
     import_template_name = "admin/layanan/resident/import.html"
     export_form_class = ExportForm  # the whole register, no column picking
 
+    def get_queryset(self, request):
+        # Which residents a user sees is layanan.access's decision, as in every view.
+        queryset = access.residents_for(request.user)
+        ordering = self.get_ordering(request)
+        return queryset.order_by(*ordering) if ordering else queryset
+
     def get_search_results(self, request, queryset, search_term):
         number = full_number(search_term)
         if number is None:
@@ -435,36 +328,24 @@ class ResidentAdmin(ImportExportMixin, ScopedAdmin):
     def _do_file_export(self, file_format, request, queryset, export_form=None):
         """The file, once the export form is valid (import-export's export_action calls this).
 
-        CSV is streamed from the database a chunk at a time (resident_register_csv): the same
-        file import-export made, in a second or two and bounded memory at 100,000 residents.
-        XLSX is import-export's own, built whole in memory, so it is refused past XLSX_MAX_ROWS
-        (export_action shows a ValueError's text on the form). The export is logged here, when
-        a file actually leaves, not when the form is shown.
+        CSV is streamed from the database a chunk at a time (exports.resident_register_csv): the
+        same file import-export made, in a second or two and bounded memory at 100,000 residents.
+        XLSX is import-export's own, built whole in memory, so it is refused past
+        exports.XLSX_MAX_ROWS (export_action shows a ValueError's text on the form). The export
+        is logged here, when a file actually leaves, not when the form is shown.
         """
         if not self.has_export_permission(request):
             raise PermissionDenied
         if not isinstance(file_format, SemicolonAwareCSV):
-            count = queryset.count()
-            if count > XLSX_MAX_ROWS:
-                raise ValueError(
-                    gettext(
-                        "An Excel (XLSX) file can hold at most %(max)s residents, and this "
-                        "export has %(count)s. Choose CSV (Excel opens it too), or narrow the "
-                        "list with a search or filter first."
-                    )
-                    % {
-                        "max": number_format(XLSX_MAX_ROWS, force_grouping=True),
-                        "count": number_format(count, force_grouping=True),
-                    }
-                )
-            _log_export(request, "resident register", queryset)
+            exports.resident_xlsx_check(queryset)
+            exports.export_log(by=request.user, subject="resident register", queryset=queryset)
             return super()._do_file_export(file_format, request, queryset, export_form)
-        chunks = resident_register_csv(queryset)
-        _log_export(request, "resident register", queryset)
-        response = StreamingHttpResponse(chunks, content_type=file_format.get_content_type())
-        name = self.get_export_filename(request, queryset, file_format)
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
+        return exports.resident_register_response(
+            queryset,
+            by=request.user,
+            name=self.get_export_filename(request, queryset, file_format),
+            content_type=file_format.get_content_type(),
+        )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         resident = self.get_object(request, object_id)
@@ -519,13 +400,7 @@ class LetterTypeAdmin(ScopedAdmin):
     readonly_fields = ("kind",)
 
     def has_add_permission(self, request):
-        return False  # made from the kinds in code on first use
-
-    def changelist_view(self, request, extra_context=None):
-        kelurahan = user_kelurahan(request.user)
-        if kelurahan:
-            services.letter_types_ensure(kelurahan=kelurahan)
-        return super().changelist_view(request, extra_context)
+        return False  # made from the kinds in code when the kelurahan is provisioned
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -537,13 +412,30 @@ class LetterSettingsAdmin(ScopedAdmin):
     list_display = ("__str__", "paper", "number_format", "online_requests")
 
     def has_add_permission(self, request):
-        return False  # created on first use
+        """Until a kelurahan's settings are first saved, the defaults count (a page that reads
+        them writes nothing); its staff who may change them add its one row by saving them.
+        (No query here: the admin asks on every page, for its menu.)"""
+        user = request.user
+        return user.has_perm("layanan.change_lettersettings") and not is_city_staff(user)
+
+    def _unsaved(self, request) -> bool:
+        """Whether the user's own kelurahan has no saved settings yet."""
+        kelurahan_id = user_kelurahan_id(request.user)
+        return kelurahan_id is not None and not (
+            LetterSettings.objects.for_kelurahan(kelurahan_id).exists()
+        )
 
     def changelist_view(self, request, extra_context=None):
-        kelurahan = user_kelurahan(request.user)
-        if kelurahan:
-            services.letter_settings_get(kelurahan=kelurahan)
+        # Nothing saved yet: the form with the defaults, which creates the row once saved.
+        if self.has_add_permission(request) and self._unsaved(request):
+            return HttpResponseRedirect(reverse("admin:layanan_lettersettings_add"))
         return super().changelist_view(request, extra_context)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self._unsaved(request):
+            # One row per kelurahan, already saved (change it there), or no kelurahan at all.
+            return HttpResponseRedirect(reverse("admin:layanan_lettersettings_changelist"))
+        return super().add_view(request, form_url, extra_context)
 
     def has_delete_permission(self, request, obj=None):
         return False

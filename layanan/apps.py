@@ -23,3 +23,11 @@ class LayananConfig(AppConfig):
         "Penandatangan": _perms("view", models=("letter", "letterevent", "resident"))
         | {"layanan.sign_letter", "layanan.void_letter", "layanan.view_accesslog"},
     }
+
+    def ready(self):
+        from kelurahan.signals import kelurahan_provisioned
+        from layanan.services import letter_types_on_provision
+
+        kelurahan_provisioned.connect(
+            letter_types_on_provision, dispatch_uid="layanan.letter_types"
+        )

@@ -26,6 +26,7 @@ from PIL import Image
 
 from kelurahan.images import MAX_PIXELS, ImageRejected, reencode_image
 from layanan.models import MAX_DOCUMENT_BYTES
+from layanan.text import interpolate_lazy
 
 MAX_DOCUMENTS = 5
 # Scans must stay readable: a KK is A4 and full of small print.
@@ -83,14 +84,6 @@ PDF_TOO_COSTLY = "too_costly"
 MAX_PDF_NESTING = 100
 
 
-def _interpolate(template, params) -> str:
-    return template % params
-
-
-# Formats when shown, so the message follows the language of the page that shows it.
-_format_lazy = lazy(_interpolate, str)
-
-
 class DocumentRejected(ValueError):
     """A file that is not accepted; `message` says which file, what is wrong, what to do."""
 
@@ -126,13 +119,13 @@ def document_check(upload) -> CheckedDocument:
     label = safe_label(getattr(upload, "name", ""))
     if upload.size == 0:
         raise DocumentRejected(
-            _format_lazy(
+            interpolate_lazy(
                 _("The file %(name)s is empty. Choose the scan or photo again."), {"name": label}
             )
         )
     if upload.size > MAX_DOCUMENT_BYTES:
         raise DocumentRejected(
-            _format_lazy(
+            interpolate_lazy(
                 _(
                     "The file %(name)s is %(size)s; the limit is %(limit)s per file. "
                     "Scan at a lower resolution or take the photo again at a smaller size."
@@ -151,7 +144,7 @@ def document_check(upload) -> CheckedDocument:
     if content.startswith((JPEG_MAGIC, PNG_MAGIC)) or _is_heif(content):
         return CheckedDocument(_image_reencoded(content, label), "image/jpeg", "jpg", label)
     raise DocumentRejected(
-        _format_lazy(
+        interpolate_lazy(
             _(
                 "The file %(name)s is not a JPEG, PNG, HEIC or PDF file (whatever its name "
                 "says). Take a photo of the document or scan it to PDF."
@@ -168,7 +161,7 @@ def _is_heif(content: bytes) -> bool:
 def _image_reencoded(content: bytes, label: str) -> bytes:
     """The image re-encoded as JPEG; our own messages, as the photo ones speak of WebP."""
     too_many_pixels = DocumentRejected(
-        _format_lazy(
+        interpolate_lazy(
             _(
                 "The image %(name)s has too many pixels (the limit is 40 megapixels). "
                 "Take the photo again at a lower resolution."
@@ -191,7 +184,7 @@ def _image_reencoded(content: bytes, label: str) -> bytes:
         return reencode_image(io.BytesIO(content), max_edge=DOCUMENT_MAX_EDGE)
     except ImageRejected as exc:
         raise DocumentRejected(
-            _format_lazy(
+            interpolate_lazy(
                 _(
                     "The image %(name)s is damaged or incomplete and cannot be read. "
                     "Take the photo again, or upload a PDF scan."
@@ -384,7 +377,7 @@ def _pdf_strip_links(links) -> None:
 
 def _pdf_damaged(label: str) -> DocumentRejected:
     return DocumentRejected(
-        _format_lazy(
+        interpolate_lazy(
             _(
                 "The PDF %(name)s is incomplete or damaged (it has no proper end). "
                 "Save or scan it again and upload the new file."
@@ -396,7 +389,7 @@ def _pdf_damaged(label: str) -> DocumentRejected:
 
 def _pdf_unreadable(label: str) -> DocumentRejected:
     return DocumentRejected(
-        _format_lazy(
+        interpolate_lazy(
             _(
                 "The PDF %(name)s is damaged and cannot be opened. "
                 "Save or scan it again and upload the new file, or upload a photo of it."
@@ -408,7 +401,7 @@ def _pdf_unreadable(label: str) -> DocumentRejected:
 
 def _pdf_too_costly(label: str) -> DocumentRejected:
     return DocumentRejected(
-        _format_lazy(
+        interpolate_lazy(
             _(
                 "The PDF %(name)s is built in a way that takes far more memory or time to open "
                 "than any scan needs, so it was not saved. Print the document to PDF again, "
@@ -421,7 +414,7 @@ def _pdf_too_costly(label: str) -> DocumentRejected:
 
 def _pdf_encrypted(label: str) -> DocumentRejected:
     return DocumentRejected(
-        _format_lazy(
+        interpolate_lazy(
             _(
                 "The PDF %(name)s is protected with a password, so the kelurahan cannot "
                 "open it. Save or print it again without a password and upload the new file."
@@ -446,7 +439,7 @@ PDF_FOUND_LABELS = {
 def _pdf_active(label: str, found: set[str]) -> DocumentRejected:
     what = lazy(lambda: ", ".join(str(PDF_FOUND_LABELS[kind]) for kind in sorted(found)), str)()
     return DocumentRejected(
-        _format_lazy(
+        interpolate_lazy(
             _(
                 "The PDF %(name)s contains %(found)s, which a document scan may not have; "
                 "it was not saved. Print the document to PDF again, scan the paper again, "

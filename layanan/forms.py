@@ -13,7 +13,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from layanan.documents import MAX_DOCUMENTS, DocumentRejected, document_check
-from layanan.models import MAX_DOCUMENT_BYTES, TRACKING_CODE_LENGTH, Letter, Resident
+from layanan.models import MAX_DOCUMENT_BYTES, TRACKING_CODE_LENGTH, Resident
 from layanan.nik import NIKError, parse_nik
 from layanan.tracking import ALPHABET as TRACKING_ALPHABET
 from layanan.tracking import tracking_code_clean
@@ -128,27 +128,6 @@ class UsahaForm(LetterForm):
     business_address = forms.CharField(label=_("Business address"), max_length=255)
     business_since = forms.IntegerField(
         label=_("Running since (year)"), min_value=1900, max_value=2100
-    )
-
-
-class SignForm(forms.Form):
-    capacity = forms.ChoiceField(
-        label=_("Signing capacity"), choices=Letter.Capacity.choices, required=False
-    )
-    signer_name = forms.CharField(label=_("Signer's name"), max_length=150)
-    signer_position = forms.CharField(label=_("Signer's position"), max_length=150)
-    signer_nip = forms.RegexField(
-        label=_("Signer's NIP"), regex=r"^[0-9]{18}$", required=False, max_length=18
-    )
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        min_length=5,
-        max_length=1000,
-        help_text=_("The resident sees this; say what to fix or bring."),
     )
 
 
@@ -424,16 +403,6 @@ class OnlineRequestForm(forms.Form):
                 self.fields[name].help_text = _(
                     "What you need the letter to state about you; the kelurahan checks it."
                 )
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.HiddenInput) or isinstance(widget, forms.FileInput):
-                css = "form-control" if isinstance(widget, forms.FileInput) else ""
-            elif isinstance(widget, forms.Select):
-                css = "form-select"
-            else:
-                css = "form-control"
-            if css:
-                widget.attrs["class"] = css
 
     @property
     def honeypot_filled(self) -> bool:
@@ -489,11 +458,6 @@ class TrackForm(forms.Form):
         help_text=_("The NIK you gave in the request (for a birth letter: the parent's NIK)."),
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            field.widget.attrs["class"] = "form-control"
-
     def clean_code(self):
         code = tracking_code_clean(self.cleaned_data["code"])
         if len(code) != TRACKING_CODE_LENGTH or not set(code) <= set(TRACKING_ALPHABET):
@@ -517,13 +481,7 @@ class DownloadCodeForm(forms.Form):
         min_length=6,
         strip=True,
         error_messages={"invalid": _("Enter the 6 digits of the code in the email.")},
-        widget=forms.TextInput(
-            attrs={
-                "inputmode": "numeric",
-                "autocomplete": "one-time-code",
-                "class": "form-control",
-            }
-        ),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
     )
 
     def clean_code(self):
@@ -618,11 +576,6 @@ class VerifyByNumberForm(forms.Form):
             "(for a birth letter: of the parent who asked for it)."
         ),
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            field.widget.attrs["class"] = "form-control"
 
     def clean_number(self):
         number = NUMBER_LABEL.sub("", self.cleaned_data["number"]).strip()

@@ -13,8 +13,7 @@ from django.db.models.lookups import Exact
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from kelurahan.models import Kelurahan, KelurahanOwned, Service
-from kelurahan.tenancy import TenantQuerySet
+from kelurahan.models import Kelurahan, KelurahanOwned, Service, TenantRow
 from layanan.storage import get_private_storage
 
 DEFAULT_NUMBER_FORMAT = "{classification}/{seq:03d}/{kelurahan_code}/{month_roman}/{year}"
@@ -23,8 +22,9 @@ MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 DOCUMENT_TYPES = ("image/jpeg", "application/pdf")
 
 
-class LetterSettings(models.Model):
-    """Per-kelurahan letter settings, created on first use (provisioning never touches them)."""
+class LetterSettings(TenantRow):
+    """Per-kelurahan letter settings: the defaults until staff first save them in the admin,
+    which creates the row (reads never write one; provisioning never touches them)."""
 
     # Whether online requests are open shows on the kelurahan's service list (see KelurahanOwned).
     public_content = True
@@ -52,8 +52,6 @@ class LetterSettings(models.Model):
     resident_pdf_download = models.BooleanField(
         _("residents may download their signed PDF"), default=True
     )
-
-    objects = TenantQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("letter settings")

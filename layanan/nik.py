@@ -13,21 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.utils import timezone
-from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
+
+from layanan.text import interpolate_lazy
 
 DIGITS = frozenset("0123456789")  # ASCII only: str.isdigit() also takes "٣" and "３"
 SEPARATORS = str.maketrans("", "", ".-/")
 MASK = "****"
-
-
-def _interpolate(template, params) -> str:
-    return template % params
-
-
-# Formats at display time, so the message follows the language active when it is shown.
-_format_lazy = lazy(_interpolate, str)
 
 
 class NIKError(ValueError):
@@ -80,10 +73,10 @@ def parse_nik(raw: str, *, today: datetime.date | None = None) -> NIK:
             "NIK must be 16 digits; %(count)d were entered.",
             "count",
         )
-        raise NIKError(_format_lazy(template, {"count": len(value)}), "length")
+        raise NIKError(interpolate_lazy(template, {"count": len(value)}), "length")
     if value[:2] == "00":
         raise NIKError(
-            _format_lazy(
+            interpolate_lazy(
                 _(
                     "The province code %(code)s in this NIK does not exist; "
                     "check the first two digits against the KTP."
@@ -128,7 +121,7 @@ def _birth(dd: str, mm: str, yy: str, today: datetime.date) -> tuple[datetime.da
     day = day - 40 if day > 40 else day
     if not 1 <= day <= 31:
         raise NIKError(
-            _format_lazy(
+            interpolate_lazy(
                 _(
                     "The birth day in this NIK (digits 7–8) is %(day)s; "
                     "it must be 01–31, or 41–71 for a woman."
@@ -139,7 +132,7 @@ def _birth(dd: str, mm: str, yy: str, today: datetime.date) -> tuple[datetime.da
         )
     if not 1 <= month <= 12:
         raise NIKError(
-            _format_lazy(
+            interpolate_lazy(
                 _("The birth month in this NIK (digits 9–10) is %(month)s; it must be 01–12."),
                 {"month": mm},
             ),
@@ -151,7 +144,7 @@ def _birth(dd: str, mm: str, yy: str, today: datetime.date) -> tuple[datetime.da
             born = datetime.date(1900 + year, month, day)
     except ValueError:
         raise NIKError(
-            _format_lazy(
+            interpolate_lazy(
                 _(
                     "The birth date in this NIK (digits 7–12) is not a real date: "
                     "day %(day)02d, month %(month)s, year %(year)s. "
@@ -175,7 +168,7 @@ def nik_warnings(
     warnings = []
     if birth_date is not None and birth_date != nik.birth_date:
         warnings.append(
-            _format_lazy(
+            interpolate_lazy(
                 _(
                     "The NIK gives the birth date %(nik_date)s, but the form says "
                     "%(form_date)s; check both against the KTP."
@@ -199,7 +192,7 @@ def nik_warnings(
         warnings.append(message)
     if region_exists is not None and not region_exists(nik.region_code):
         warnings.append(
-            _format_lazy(
+            interpolate_lazy(
                 _(
                     "The region code %(code)s in this NIK is not in the current Kemendagri list. "
                     "A NIK never changes when regions split, so it may still be right; "

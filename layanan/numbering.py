@@ -79,7 +79,11 @@ def next_sequence(*, kelurahan_id: int, year: int) -> int:
     NumberCounter.objects.bulk_create(
         [NumberCounter(kelurahan_id=kelurahan_id, year=year)], ignore_conflicts=True
     )
-    counter = NumberCounter.objects.select_for_update().get(kelurahan_id=kelurahan_id, year=year)
+    counter = (
+        NumberCounter.objects.for_kelurahan(kelurahan_id)
+        .select_for_update()
+        .get(kelurahan_id=kelurahan_id, year=year)
+    )
     counter.last += 1
     counter.save(update_fields=["last"])
     return counter.last

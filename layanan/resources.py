@@ -1,322 +1,46 @@
-"""Spreadsheets: the resident register (CSV/XLSX in and out) and the outgoing-letter register
-(buku agenda surat keluar, out only).
+"""The import-export resources: the resident register (CSV/XLSX in and out) and the
+outgoing-letter register (buku agenda surat keluar, out only).
 
-Columns carry the Indonesian headers operators' own spreadsheets use. An import belongs to one
+Columns carry the Indonesian headers operators' own spreadsheets use; each column's cell rules are
+in layanan/cells.py, the file readers in layanan/spreadsheets.py. An import belongs to one
 kelurahan, given by the admin from the operator's membership: every row is stamped with it, a
 "kelurahan" column in the file is ignored, and an existing resident is found by NIK only inside
-that kelurahan. Rows are checked one by one so the preview lists every bad row with its reason;
-nothing reaches the model's `full_clean` (too slow for 100,000 rows), so every limit the database
-enforces (lengths, digits) is checked here. The register's CSV export is streamed from the
-database (`resident_register_csv`), with the same columns and cell values, so it imports back.
+that kelurahan. Rows are checked one by one so the preview lists every bad row with its reason.
+The register's CSV export (layanan/exports.py) is streamed from the database with these columns
+and cell values, so it imports back.
 """
 
 from __future__ import annotations
 
-import csv
-import datetime
-import io
 import re
-from collections.abc import Callable, Iterator
 
-import tablib
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
-from import_export.formats import base_formats
 from import_export.instance_loaders import BaseInstanceLoader
 from import_export.results import Result, RowResult
 
+from layanan.cells import (
+    CitizenshipWidget,
+    IndonesianDateWidget,
+    KKWidget,
+    NIKWidget,
+    RTRWWidget,
+    SexWidget,
+    TextWidget,
+    cell_digits,
+    cell_text,
+)
 from layanan.models import Letter, Resident
-from layanan.nik import DIGITS, NIKError, mask_nik, parse_nik
+from layanan.nik import mask_nik
 
 # Rows of the preview that show their values; the rest are counted (a 100,000-row preview page
 # would be tens of megabytes of HTML).
 PREVIEW_ROWS = 100
 # Bad rows listed with their reasons; past these the preview only counts them.
 LISTED_ERRORS = 500
-
-DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%Y-%m-%d")
-SEX_WORDS = {
-    "l": Resident.Sex.MALE,
-    "lk": Resident.Sex.MALE,
-    "laki-laki": Resident.Sex.MALE,
-    "laki laki": Resident.Sex.MALE,
-    "lakilaki": Resident.Sex.MALE,
-    "p": Resident.Sex.FEMALE,
-    "pr": Resident.Sex.FEMALE,
-    "perempuan": Resident.Sex.FEMALE,
-}
-# A spreadsheet reads a cell that starts with one of these as a formula (OWASP "CSV injection").
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-# Residents fetched from the database, and CSV rows sent, per round of a streamed export.
-EXPORT_CHUNK = 2000
-
-
-def spreadsheet_text(text: str) -> str:
-    """A cell a spreadsheet shows as text: one that starts like a formula gets a leading "'".
-
-    A lone "-" (operators' "nothing here") cannot be a formula and is left alone. The import takes
-    the "'" off again (`formula_unescaped`), so an exported file imports back unchanged.
-    """
-    if len(text) > 1 and text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
-
-
-def spreadsheet_safe(dataset: tablib.Dataset) -> tablib.Dataset:
-    """The dataset with every text cell passed through `spreadsheet_text` (for CSV files)."""
-    safe = tablib.Dataset(headers=dataset.headers)
-    for row in dataset:
-        safe.append([spreadsheet_text(cell) if isinstance(cell, str) else cell for cell in row])
-    return safe
-
-
-def formula_unescaped(text: str) -> str:
-    """The cell as it was before `spreadsheet_text` protected it."""
-    if len(text) > 2 and text[0] == "'" and text[1:].startswith(FORMULA_STARTS):
-        return text[1:]
-    return text
-
-
-def _text(value) -> str:
-    """A cell as text. XLSX gives numbers for digit-only cells (NIK, RT), so 3.0 reads as "3"."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
-def _digits_only(value) -> str:
-    return "".join(_text(value).split()).translate(str.maketrans("", "", ".-/'"))
-
-
-class TextWidget(widgets.Widget):
-    """Free text with the model's length limit (PostgreSQL would refuse a longer value)."""
-
-    def __init__(self, *, label: str, max_length: int, required: bool = False, default: str = ""):
-        super().__init__()
-        self.label, self.max_length, self.required, self.default = (
-            label,
-            max_length,
-            required,
-            default,
-        )
-
-    def clean(self, value, row=None, **kwargs):
-        text = formula_unescaped(" ".join(_text(value).split()))
-        if not text:
-            if self.required:
-                raise ValueError(_("%(column)s is empty; fill it in.") % {"column": self.label})
-            return self.default
-        if len(text) > self.max_length:
-            raise ValueError(
-                _("%(column)s may be at most %(max)d characters; this one has %(count)d.")
-                % {"column": self.label, "max": self.max_length, "count": len(text)}
-            )
-        return text
-
-    def render(self, value, obj=None, **kwargs):
-        return value or ""
-
-
-class NIKWidget(widgets.Widget):
-    """A NIK checked with parse_nik; its message (what is wrong, how to fix it) is the row error."""
-
-    def clean(self, value, row=None, **kwargs):
-        raw = _text(value)
-        if not raw:
-            raise ValueError(_("NIK is empty; every resident needs a 16-digit NIK."))
-        try:
-            return parse_nik(raw).value
-        except NIKError as exc:
-            raise ValueError(force_str(exc.message)) from None
-
-    def render(self, value, obj=None, **kwargs):
-        return value or ""
-
-
-class KKWidget(widgets.Widget):
-    """The family card (KK) number: empty, or 16 digits."""
-
-    def clean(self, value, row=None, **kwargs):
-        digits = _digits_only(value)
-        if not digits:
-            return ""
-        if not set(digits) <= DIGITS or len(digits) != 16:
-            raise ValueError(
-                _("No KK must be 16 digits 0–9; the file has %(value)s.") % {"value": _text(value)}
-            )
-        return digits
-
-    def render(self, value, obj=None, **kwargs):
-        return value or ""
-
-
-class IndonesianDateWidget(widgets.Widget):
-    """DD-MM-YYYY, DD/MM/YYYY or YYYY-MM-DD text, or a real date cell from XLSX."""
-
-    def clean(self, value, row=None, **kwargs):
-        if isinstance(value, datetime.datetime):
-            return value.date()
-        if isinstance(value, datetime.date):
-            return value
-        text = _text(value)
-        if not text:
-            return None
-        for date_format in DATE_FORMATS:
-            try:
-                born = datetime.datetime.strptime(text, date_format).date()  # noqa: DTZ007
-            except ValueError:
-                continue
-            if born > datetime.date.today():  # noqa: DTZ011
-                raise ValueError(
-                    _("Tanggal Lahir %(value)s is in the future; check the year.") % {"value": text}
-                )
-            return born
-        raise ValueError(
-            _(
-                "Tanggal Lahir %(value)s is not a date; write it as DD-MM-YYYY "
-                "(for example 17-08-1990)."
-            )
-            % {"value": text}
-        )
-
-    def render(self, value, obj=None, **kwargs):
-        if kwargs.get("force_native_type"):
-            return value or ""  # XLSX: a real date cell (None would be written as "None")
-        return value.strftime("%d-%m-%Y") if value else ""
-
-
-class SexWidget(widgets.Widget):
-    def clean(self, value, row=None, **kwargs):
-        text = _text(value).lower()
-        if not text:
-            return ""
-        try:
-            return SEX_WORDS[text]
-        except KeyError:
-            raise ValueError(
-                _("Jenis Kelamin %(value)s is not understood; write L or P.")
-                % {"value": _text(value)}
-            ) from None
-
-    def render(self, value, obj=None, **kwargs):
-        return value or ""
-
-
-class RTRWWidget(widgets.Widget):
-    """RT or RW: a number 1–999, stored without leading zeros ("003" is RT 3)."""
-
-    def __init__(self, *, label: str):
-        super().__init__()
-        self.label = label
-
-    def clean(self, value, row=None, **kwargs):
-        text = _text(value)
-        if not text:
-            return ""
-        if not (set(text) <= DIGITS and len(text) <= 3 and int(text) > 0):
-            raise ValueError(
-                _("%(column)s must be a number from 1 to 999; the file has %(value)s.")
-                % {"column": self.label, "value": text}
-            )
-        return str(int(text))
-
-    def render(self, value, obj=None, **kwargs):
-        return value or ""
-
-
-class CitizenshipWidget(widgets.Widget):
-    def clean(self, value, row=None, **kwargs):
-        text = _text(value).upper()
-        if not text:
-            return "WNI"
-        if text not in ("WNI", "WNA"):
-            raise ValueError(
-                _("Kewarganegaraan must be WNI or WNA; the file has %(value)s.")
-                % {"value": _text(value)}
-            )
-        return text
-
-    def render(self, value, obj=None, **kwargs):
-        return value or ""
-
-
-class StreamedRows:
-    """A read-only stand-in for tablib.Dataset that reads the file again on every pass.
-
-    tablib keeps every cell of every row as a Python object (about 1 KB a row here), and
-    import-export keeps a result per row on top; a 100,000-row register took over 500 MB. This
-    keeps one row at a time, so memory does not grow with the file beyond the file itself.
-    import-export only asks a dataset for `headers`, `len()` and iteration.
-    """
-
-    def __init__(self, read: Callable[[], Iterator]):
-        self._read = read
-        rows = read()
-        self.headers = [_text(header) for header in next(rows, [])]
-        self._length = sum(1 for _row in rows)
-
-    def __len__(self):
-        return self._length
-
-    def __iter__(self):
-        rows = self._read()
-        next(rows, None)  # the header row
-        width = len(self.headers)
-        for row in rows:
-            row = list(row[:width])
-            yield row + [None] * (width - len(row))
-
-    def column(self, name: str) -> Iterator:
-        index = self.headers.index(name)
-        return (row[index] for row in self)
-
-
-def _lines(text: str) -> Iterator[str]:
-    """The lines of a text with their endings, one at a time (csv.reader joins quoted ones)."""
-    start = 0
-    while start < len(text):
-        end = text.find("\n", start)
-        if end == -1:
-            yield text[start:]
-            return
-        yield text[start : end + 1]
-        start = end + 1
-
-
-class SemicolonAwareCSV(base_formats.CSV):
-    """CSV as Excel writes it on Indonesian Windows too: separated by ";" instead of ",".
-
-    Rows are streamed (StreamedRows), never all held at once.
-    """
-
-    def create_dataset(self, in_stream, **kwargs):
-        if isinstance(in_stream, bytes):
-            in_stream = in_stream.decode(self.encoding or "utf-8-sig")
-        text = in_stream.removeprefix("\ufeff")
-        header = text.split("\n", 1)[0]
-        delimiter = ";" if header.count(";") > header.count(",") else ","
-        return StreamedRows(lambda: csv.reader(_lines(text), delimiter=delimiter))
-
-
-class StreamedXLSX(base_formats.XLSX):
-    """XLSX read row by row with openpyxl's read-only mode (StreamedRows)."""
-
-    def create_dataset(self, in_stream, **kwargs):
-        import openpyxl
-
-        def read():
-            workbook = openpyxl.load_workbook(io.BytesIO(in_stream), read_only=True, data_only=True)
-            try:
-                yield from workbook.active.iter_rows(values_only=True)
-            finally:
-                workbook.close()
-
-        return StreamedRows(read)
 
 
 class RegisterResult(Result):
@@ -362,12 +86,12 @@ class KelurahanNIKLoader(BaseInstanceLoader):
             return
         values = dataset.column(column) if hasattr(dataset, "column") else dataset[column]
         for value in values:
-            nik = _digits_only(value)
+            nik = cell_digits(value)
             self.positions.setdefault(nik, len(self.niks))
             self.niks.append(nik)
 
     def get_instance(self, row):
-        nik = _digits_only(row.get(self.resource.fields["nik"].column_name))
+        nik = cell_digits(row.get(self.resource.fields["nik"].column_name))
         if not nik or nik not in self.positions:
             return None
         if nik not in self.window:
@@ -411,7 +135,7 @@ HEADER_ALIASES = {
 
 
 def _header_key(header) -> str:
-    return re.sub(r"[^0-9a-z]", "", _text(header).lower())
+    return re.sub(r"[^0-9a-z]", "", cell_text(header).lower())
 
 
 class ResidentResource(resources.ModelResource):
@@ -494,13 +218,13 @@ class ResidentResource(resources.ModelResource):
     def import_row(self, row, instance_loader, **kwargs):
         # The admin asks to keep every instance for its log; that is 100,000 objects in memory.
         kwargs.pop("retain_instance_in_row_result", None)
-        if all(_text(value) == "" for value in row.values()):
+        if all(cell_text(value) == "" for value in row.values()):
             blank = self.get_row_result_class()()
             blank.import_type = RowResult.IMPORT_TYPE_SKIP  # a blank line, not a resident
             return blank
         row_result = super().import_row(row, instance_loader, **kwargs)
         if kwargs["row_number"] <= PREVIEW_ROWS and not row_result.validation_error:
-            row_result.diff = [_text(row.get(column)) for column in self.get_diff_headers()]
+            row_result.diff = [cell_text(row.get(column)) for column in self.get_diff_headers()]
         return row_result
 
     def import_instance(self, instance, row, **kwargs):
@@ -560,59 +284,6 @@ class ResidentResource(resources.ModelResource):
             self.handle_import_error(result, exc, raise_errors)
         finally:
             self.update_instances.clear()
-
-
-class _CSVChunk:
-    """The file csv.writer writes to: it keeps the text until `take` hands it over as bytes."""
-
-    def __init__(self):
-        self._parts: list[str] = []
-
-    def write(self, text: str) -> None:
-        self._parts.append(text)
-
-    def take(self) -> bytes:
-        data = "".join(self._parts).encode()
-        self._parts.clear()
-        return data
-
-
-def resident_register_csv(queryset) -> Iterator[bytes]:
-    """The resident register as CSV, EXPORT_CHUNK rows at a time, for a StreamingHttpResponse.
-
-    The same file ResidentResource's export gave (its columns, headers and widgets' rendering:
-    DD-MM-YYYY dates, L/P, comma-separated UTF-8 without BOM, CRLF lines), but read from the
-    database as tuples of the exported columns only, a chunk at a time: no model instances, no
-    related kelurahan and no whole-file dataset in memory, so time and memory stay small at
-    100,000 residents. Cells that start like a formula are protected (`spreadsheet_text`).
-
-    The query runs, and the header and first rows are made, before this returns: a database
-    error is an error page, not a file cut short after the download has begun.
-    """
-    chunks = _resident_csv_chunks(queryset)
-    first = next(chunks)
-
-    def stream():
-        yield first
-        yield from chunks
-
-    return stream()
-
-
-def _resident_csv_chunks(queryset) -> Iterator[bytes]:
-    export_fields = ResidentResource().get_export_fields()
-    renders = [field.widget.render for field in export_fields]
-    out = _CSVChunk()
-    writer = csv.writer(out)
-    writer.writerow([field.column_name for field in export_fields])
-    rows = queryset.values_list(*(field.attribute for field in export_fields))
-    for count, row in enumerate(rows.iterator(chunk_size=EXPORT_CHUNK), start=1):
-        cells = zip(renders, row, strict=True)
-        writer.writerow([spreadsheet_text(str(render(value))) for render, value in cells])
-        if count % EXPORT_CHUNK == 0:
-            yield out.take()
-    if rest := out.take():
-        yield rest
 
 
 class LetterRegisterResource(resources.ModelResource):

@@ -20,10 +20,6 @@ from layanan.kinds import KINDS, LetterKind
 from layanan.models import Letter, LetterEvent, LetterSettings, LetterType, RequirementDocument
 from layanan.nik import NIKError, nik_warnings, parse_nik
 
-# States in which a letter has a PDF the resident may take home.
-PDF_STATES = (Letter.State.SIGNED, Letter.State.HANDED_OVER)
-
-
 VERIFICATION_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
@@ -35,9 +31,9 @@ def letter_for_verification(token: str) -> Letter:
     if not VERIFICATION_TOKEN.fullmatch(token):
         raise Http404
     return get_object_or_404(
-        Letter.objects.select_related("letter_type", "kelurahan__kecamatan__city").filter(
-            state__in=[Letter.State.SIGNED, Letter.State.HANDED_OVER, Letter.State.VOID]
-        ),
+        Letter.objects.unscoped("anyone holding a letter checks it by its QR code")
+        .select_related("letter_type", "kelurahan__kecamatan__city")
+        .filter(state__in=[Letter.State.SIGNED, Letter.State.HANDED_OVER, Letter.State.VOID]),
         verification_token=token,
     )
 
@@ -64,7 +60,7 @@ def online_request_kinds(kelurahan: Kelurahan) -> list[OnlineKind]:
     (online requests on, every kind online and in use), exactly as the first request finds them.
     """
     accepting = (
-        LetterSettings.objects.filter(kelurahan=kelurahan)
+        LetterSettings.objects.for_kelurahan(kelurahan)
         .values_list("online_requests", flat=True)
         .first()
     )
@@ -102,63 +98,13 @@ def online_request_service(kelurahan: Kelurahan, online: OnlineKind) -> Service 
     return services.filter(slug=online.catalog_slug).first()
 
 
-def letter_for_tracking(code: str, nik_last4: str) -> Letter | None:
-    """The online request with this tracking code whose NIK ends in these digits, or None;
-    which of the two was wrong is not told."""
-    letter = (
-        Letter.objects.select_related("letter_type", "kelurahan__kecamatan__city")
-        .filter(tracking_code=code)
-        .first()
-    )
-    if letter is None or not secrets.compare_digest(letter.nik[-4:], nik_last4):
-        return None
-    return letter
-
-
 def letter_timeline(letter: Letter) -> list[LetterEvent]:
     return list(LetterEvent.objects.for_kelurahan(letter.kelurahan_id).filter(letter=letter))
-
-
-def letter_for_receipt(letter_id: int) -> Letter:
-    return get_object_or_404(
-        Letter.objects.select_related("letter_type", "kelurahan__kecamatan__city").exclude(
-            tracking_code=None
-        ),
-        pk=letter_id,
-    )
-
-
-def resident_may_download(letter: Letter) -> bool:
-    """A signed (not void) online request, in a kelurahan that lets residents take the PDF."""
-    if letter.tracking_code is None or letter.state not in PDF_STATES or not letter.pdf:
-        return False
-    allowed = (
-        LetterSettings.objects.filter(kelurahan_id=letter.kelurahan_id)
-        .values_list("resident_pdf_download", flat=True)
-        .first()
-    )
-    return allowed is not False  # settings not made yet: the default, allowed
-
-
-def letter_for_resident_download(letter_id: int) -> Letter:
-    letter = Letter.objects.filter(pk=letter_id).first()
-    if letter is None or not resident_may_download(letter):
-        raise Http404
-    return letter
 
 
 def letter_documents(letter: Letter) -> list[RequirementDocument]:
     return list(
         RequirementDocument.objects.for_kelurahan(letter.kelurahan_id).filter(letter=letter)
-    )
-
-
-def document_for_staff(user, pk: int) -> RequirementDocument:
-    """A requirement document for staff of its kelurahan who may view letters; 404 otherwise."""
-    if not user.has_perm("layanan.view_letter"):
-        raise Http404
-    return get_object_or_404(
-        RequirementDocument.objects.for_user(user).select_related("letter"), pk=pk
     )
 
 
@@ -195,16 +141,6 @@ def letter_nik_warnings(letter: Letter) -> list[str]:
     )
 
 
-def letter_for_tracking_ticket(letter_id: int) -> Letter:
-    """The online request a /lacak/ ticket names (its code and NIK digits were typed), or 404."""
-    return get_object_or_404(
-        Letter.objects.select_related("letter_type", "kelurahan__kecamatan__city").exclude(
-            tracking_code=None
-        ),
-        pk=letter_id,
-    )
-
-
 def letter_for_verification_by_number(
     number: str, date: datetime.date, nik_last4: str
 ) -> Letter | None:
@@ -221,7 +157,8 @@ def letter_for_verification_by_number(
         return None
     day_start = timezone.make_aware(datetime.datetime.combine(date, datetime.time.min))
     candidates = (
-        Letter.objects.select_related("letter_type", "kelurahan__kecamatan__city")
+        Letter.objects.unscoped("anyone holding a letter checks it by its printed number")
+        .select_related("letter_type", "kelurahan__kecamatan__city")
         .filter(
             state__in=[Letter.State.SIGNED, Letter.State.HANDED_OVER, Letter.State.VOID],
             # The day as a range, so the index on signed_at serves it (a __date lookup would

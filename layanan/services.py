@@ -1,8 +1,9 @@
-"""Writes for letters: creation, the state machine, signing (number + PDF), the register.
+"""Writes for letters: creation, the workflow's moves, signing (number + PDF), online requests.
 
-Every move is one service that locks the letter row, checks the source state against the one
-table of allowed moves, records who/when/from/to/why in a LetterEvent, and refuses anything
-else with a message that says why.
+Every move goes through one service, letter_move, which reads the move from the workflow table
+(layanan.workflow.MOVES): it locks the letter row, checks the source state, the user's role and
+kelurahan (layanan.access), applies the move's effects, records who/when/from/to/why in a
+LetterEvent, and refuses anything else with a message that says why.
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ import datetime
 import hashlib
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
+from typing import TYPE_CHECKING
 
 from django.conf import settings as django_settings
-from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -26,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from kelurahan.models import Kelurahan, Service
-from kelurahan.tenancy import user_can_access
+from layanan import access
 from layanan.documents import CheckedDocument
 from layanan.kinds import KINDS
 from layanan.models import (
@@ -41,17 +42,13 @@ from layanan.models import (
 from layanan.numbering import format_number, next_sequence
 from layanan.pdf import render_letter_pdf
 from layanan.tracking import DOWNLOAD_CODE_MAX_AGE, tracking_code_display, tracking_code_new
+from layanan.workflow import MOVES, Action, Effect, Move
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django.db.models.fields.files import FieldFile
 
 State = Letter.State
-
-# action: (states it may start from, state it leads to, permission it needs)
-MOVES: dict[str, tuple[tuple[str, ...], str, str]] = {
-    "verify": ((State.SUBMITTED,), State.VERIFIED, "layanan.change_letter"),
-    "reject": ((State.SUBMITTED, State.VERIFIED), State.REJECTED, "layanan.change_letter"),
-    "sign": ((State.VERIFIED,), State.SIGNED, "layanan.sign_letter"),
-    "hand_over": ((State.SIGNED,), State.HANDED_OVER, "layanan.change_letter"),
-    "void": ((State.SIGNED, State.HANDED_OVER), State.VOID, "layanan.void_letter"),
-}
 
 
 class TransitionError(ValueError):
@@ -73,50 +70,60 @@ class RequestKeyTaken(ValueError):
 
 
 def letter_settings_get(*, kelurahan: Kelurahan) -> LetterSettings:
-    """The kelurahan's letter settings, created with defaults on first use."""
-    settings, _created = LetterSettings.objects.get_or_create(kelurahan=kelurahan)
-    return settings
+    """The kelurahan's letter settings; until they are first saved (in the admin), the defaults
+    as an unsaved row. A read: it never writes, so no page that shows settings writes either."""
+    settings = LetterSettings.objects.for_kelurahan(kelurahan).first()
+    return settings or LetterSettings(kelurahan=kelurahan)
+
+
+def letter_types_create(*, kelurahan_ids: Sequence[int]) -> None:
+    """Every kind in code as a letter type of these kelurahan, linked to its catalog entry;
+    kinds a kelurahan already has are left as they are. Runs when kelurahan are provisioned
+    (the `kelurahan_provisioned` signal), so the operator finds the types to edit at once."""
+    catalog_slugs = [kind.catalog_slug for kind in KINDS.values()]
+    services = {
+        (kelurahan_id, slug): pk
+        for pk, kelurahan_id, slug in Service.objects.unscoped(
+            "catalog entries of the kelurahan being given letter types"
+        )
+        .filter(kelurahan_id__in=kelurahan_ids, slug__in=catalog_slugs)
+        .values_list("pk", "kelurahan_id", "slug")
+    }
+    LetterType.objects.bulk_create(
+        [
+            LetterType(
+                kelurahan_id=kelurahan_id,
+                kind=kind.key,
+                name=kind.name,
+                classification=kind.classification,
+                service_id=services.get((kelurahan_id, kind.catalog_slug)),
+            )
+            for kelurahan_id in kelurahan_ids
+            for kind in KINDS.values()
+        ],
+        batch_size=2000,
+        ignore_conflicts=True,
+    )
+
+
+def letter_types_on_provision(sender, *, kelurahan_ids: Sequence[int], **kwargs) -> None:
+    letter_types_create(kelurahan_ids=kelurahan_ids)
 
 
 def letter_types_ensure(*, kelurahan: Kelurahan) -> dict[str, LetterType]:
-    """The kelurahan's letter types by kind, creating missing ones from the kinds in code."""
+    """The kelurahan's letter types by kind, creating missing ones from the kinds in code (a
+    kind added to the code after the kelurahan was provisioned). Writes: call it from writes."""
     existing = {t.kind: t for t in LetterType.objects.for_kelurahan(kelurahan)}
-    missing = [kind for key, kind in KINDS.items() if key not in existing]
-    if missing:
-        services = {
-            s.slug: s
-            for s in Service.objects.for_kelurahan(kelurahan).filter(
-                slug__in=[kind.catalog_slug for kind in missing]
-            )
-        }
-        LetterType.objects.bulk_create(
-            [
-                LetterType(
-                    kelurahan=kelurahan,
-                    kind=kind.key,
-                    name=kind.name,
-                    classification=kind.classification,
-                    service=services.get(kind.catalog_slug),
-                )
-                for kind in missing
-            ],
-            ignore_conflicts=True,
-        )
+    if any(key not in existing for key in KINDS):
+        letter_types_create(kelurahan_ids=[kelurahan.pk])
         existing = {t.kind: t for t in LetterType.objects.for_kelurahan(kelurahan)}
     return existing
 
 
-def _require(user, permission: str, kelurahan_id: int) -> None:
-    if not user.has_perm(permission):
-        raise PermissionDenied(_("Your role may not do this."))
-    if not user_can_access(user, Letter(kelurahan_id=kelurahan_id)):
-        raise Letter.DoesNotExist
-
-
 @transaction.atomic
-def letter_create(*, kelurahan: Kelurahan, kind: str, by, data: dict) -> Letter:
+def letter_create(*, kelurahan: Kelurahan, kind: str, by: User, data: dict) -> Letter:
     """A letter typed in by an operator: they checked the documents, so it starts verified."""
-    _require(by, "layanan.add_letter", kelurahan.pk)
+    access.role_check(by, "layanan.add_letter", kelurahan_id=kelurahan.pk)
     letter_type = letter_types_ensure(kelurahan=kelurahan)[kind]
     letter = Letter.objects.create(
         kelurahan=kelurahan,
@@ -133,40 +140,69 @@ def letter_create(*, kelurahan: Kelurahan, kind: str, by, data: dict) -> Letter:
     return letter
 
 
-def _locked(letter_id: int, action: str, *, by) -> Letter:
+def _locked(letter_id: int, move: Move, *, by: User) -> Letter:
     """The letter, locked for this transaction, if `by` may make this move from its state."""
-    sources, _target, permission = MOVES[action]
-    letter = (
-        Letter.objects.for_user(by)
-        .select_for_update(of=("self",))
-        .select_related("letter_type", "kelurahan__kecamatan__city")
-        .get(pk=letter_id)
-    )
-    _require(by, permission, letter.kelurahan_id)
-    if letter.state not in sources:
+    letter = access.letter_for(by, letter_id, for_update=True)
+    access.role_check(by, move.permission, kelurahan_id=letter.kelurahan_id)
+    if not move.allowed_from(letter.state):
         raise TransitionError(
             _("This letter is %(state)s; it cannot be %(action)s. Allowed from: %(allowed)s.")
             % {
                 "state": letter.get_state_display().lower(),
-                "action": ACTION_LABELS[action],
-                "allowed": ", ".join(str(State(s).label).lower() for s in sources),
+                "action": move.done,
+                "allowed": ", ".join(str(State(s).label).lower() for s in move.sources),
             }
         )
     return letter
 
 
-def _record(letter: Letter, action: str, *, by, note: str = "", **changes) -> Letter:
+@transaction.atomic
+def letter_move(
+    *, letter_id: int, action: Action | str, by: User, reason: str = "", **details: str
+) -> Letter:
+    """Make one move of the workflow table (layanan.workflow.MOVES) on a letter.
+
+    Locks the letter, checks that it is of `by`'s kelurahan (Letter.DoesNotExist, as for a
+    missing letter), that their role may make the move (PermissionDenied) and that the letter's
+    state allows it (TransitionError); then applies the move's effects, records the event with
+    the reason as its note, and e-mails the resident once the transaction commits. `reason` is
+    the reason a rejection or void needs; `details` are the rest of the move's form (the
+    signature block of a signing). Anything refused changes nothing: no number is used, no PDF
+    is kept.
+    """
+    move = MOVES[Action(action)]
+    accepted = set(move.form.base_fields) if move.form else set()
+    unexpected = set(details) - accepted
+    if unexpected or (reason and not move.reason_required):
+        raise TypeError(f"{move.action} takes no {sorted(unexpected) or ['reason']}")
+    letter = _locked(letter_id, move, by=by)
+    reason = reason.strip()
+    if move.reason_required and not reason:
+        raise TransitionError(
+            _("A letter is %(action)s only with a reason the resident can act on; give one.")
+            % {"action": move.done}
+        )
+    stored: list[FieldFile] = []  # files the effects wrote, deleted again if the move fails
+    try:
+        for effect in move.effects:
+            EFFECTS[effect](letter, by=by, reason=reason, stored=stored, **details)
+        return _record(letter, move, by=by, note=reason)
+    except Exception:
+        for file in stored:
+            file.storage.delete(file.name)
+        raise
+
+
+def _record(letter: Letter, move: Move, *, by: User | None, note: str = "") -> Letter:
     """Apply a checked move to a locked letter and write its event."""
-    source, target = letter.state, MOVES[action][1]
-    letter.state = target
-    for field, value in changes.items():
-        setattr(letter, field, value)
+    source = letter.state
+    letter.state = move.target
     letter.save()
     LetterEvent.objects.create(
         kelurahan_id=letter.kelurahan_id,
         letter=letter,
         from_state=source,
-        to_state=target,
+        to_state=move.target,
         by=by,
         note=note,
     )
@@ -174,63 +210,38 @@ def _record(letter: Letter, action: str, *, by, note: str = "", **changes) -> Le
     return letter
 
 
-def _move(letter_id: int, action: str, *, by, note: str = "", **changes) -> Letter:
-    letter = _locked(letter_id, action, by=by)
-    return _record(letter, action, by=by, note=note, **changes)
+def _store_reason(letter: Letter, *, reason: str, **_context) -> None:
+    letter.reason = reason
 
 
-ACTION_LABELS = {
-    "verify": gettext_lazy("verified"),
-    "reject": gettext_lazy("rejected"),
-    "sign": gettext_lazy("signed"),
-    "hand_over": gettext_lazy("handed over"),
-    "void": gettext_lazy("voided"),
-}
-
-
-@transaction.atomic
-def letter_verify(*, letter_id: int, by) -> Letter:
-    return _move(letter_id, "verify", by=by)
-
-
-@transaction.atomic
-def letter_reject(*, letter_id: int, by, reason: str) -> Letter:
-    return _move(letter_id, "reject", by=by, note=reason, reason=reason)
-
-
-@transaction.atomic
-def letter_hand_over(*, letter_id: int, by) -> Letter:
-    return _move(letter_id, "hand_over", by=by)
-
-
-@transaction.atomic
-def letter_void(*, letter_id: int, by, reason: str) -> Letter:
+def _stamp_voided(letter: Letter, **_context) -> None:
     """Void a signed letter: its number stays used and verification shows it as void."""
-    return _move(letter_id, "void", by=by, note=reason, reason=reason, voided_at=timezone.now())
+    letter.voided_at = timezone.now()
 
 
-@transaction.atomic
-def letter_sign(
+def _number_and_pdf(
+    letter: Letter,
     *,
-    letter_id: int,
-    by,
+    by: User,
+    stored: list[FieldFile],
     signer_name: str,
     signer_position: str,
     signer_nip: str = "",
     capacity: str = "",
-    site_url: str,
-) -> Letter:
-    """Sign: take the next number, render and store the PDF, all in one transaction.
+    **_context,
+) -> None:
+    """Sign: take the next number, render and store the PDF, in the move's transaction.
 
     The number counter stays locked until commit, so concurrent signers in one kelurahan get
-    consecutive, distinct numbers; if rendering fails, no number is used and no PDF is kept.
+    consecutive, distinct numbers; if rendering or recording fails, no number is used and no PDF
+    is kept. The QR code points at PORTAL_URL, never at the host a request came in by.
     """
-    letter = _locked(letter_id, "sign", by=by)
     now = timezone.now()
     today = timezone.localdate(now)
     settings = letter_settings_get(kelurahan=letter.kelurahan)
     sequence = next_sequence(kelurahan_id=letter.kelurahan_id, year=today.year)
-    letter.signed_at = now
+    letter.signed_at, letter.signed_by = now, by
+    letter.year, letter.sequence = today.year, sequence
     letter.signer_name, letter.signer_position = signer_name, signer_position
     letter.signer_nip, letter.signer_capacity = signer_nip, capacity
     letter.verification_token = secrets.token_urlsafe(24)
@@ -241,22 +252,19 @@ def letter_sign(
         kelurahan_code=letter.kelurahan.code,
         on=today,
     )
-    verify_url = site_url.rstrip("/") + letter.get_verification_url()
+    verify_url = django_settings.PORTAL_URL.rstrip("/") + letter.get_verification_url()
     pdf = render_letter_pdf(letter, verify_url=verify_url, paper=settings.paper)
     letter.pdf.save(f"{uuid.uuid4().hex}.pdf", ContentFile(pdf), save=False)
-    try:
-        return _record(
-            letter,
-            "sign",
-            by=by,
-            signed_by=by,
-            year=today.year,
-            sequence=sequence,
-            pdf_sha256=hashlib.sha256(pdf).hexdigest(),
-        )
-    except Exception:
-        letter.pdf.storage.delete(letter.pdf.name)
-        raise
+    stored.append(letter.pdf)
+    letter.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+
+
+# What each effect of the workflow table does to the locked letter (before it is saved).
+EFFECTS: dict[Effect, Callable[..., None]] = {
+    Effect.STORE_REASON: _store_reason,
+    Effect.STAMP_VOIDED: _stamp_voided,
+    Effect.NUMBER_AND_PDF: _number_and_pdf,
+}
 
 
 @transaction.atomic
@@ -375,7 +383,11 @@ def _open_requests_check(*, kelurahan: Kelurahan, nik: str) -> None:
 
 
 def _request_for_key(request_key: uuid.UUID, *, kelurahan: Kelurahan, nik: str) -> Letter | None:
-    existing = Letter.objects.filter(request_key=request_key).first()
+    existing = (
+        Letter.objects.unscoped("a request form id is unique across the deployment")
+        .filter(request_key=request_key)
+        .first()
+    )
     if existing is not None and (existing.kelurahan_id != kelurahan.pk or existing.nik != nik):
         raise RequestKeyTaken(RequestKeyTaken.MESSAGE)
     return existing
@@ -437,7 +449,7 @@ def _status_email(letter: Letter) -> tuple[str, str]:
         return subject, "\n".join(str(line) for line in lines)
 
 
-def access_log_record(*, by, kelurahan_id: int, action: str, subject: str) -> None:
+def access_log_record(*, by: User, kelurahan_id: int, action: str, subject: str) -> None:
     """Record that a staff user saw or took personal data (never blocks the view)."""
     AccessLog.objects.create(
         kelurahan_id=kelurahan_id, user=by, action=action, subject=subject[:200]
@@ -453,8 +465,10 @@ def letter_files_sweep(*, older_than: datetime.timedelta = datetime.timedelta(ho
     progress.
     """
     storage = Letter._meta.get_field("pdf").storage
-    referenced = set(Letter.objects.exclude(pdf="").values_list("pdf", flat=True))
-    referenced.update(RequirementDocument.objects.values_list("file", flat=True))
+    letters = Letter.objects.unscoped("files of every kelurahan share one storage")
+    documents = RequirementDocument.objects.unscoped("files of every kelurahan share one storage")
+    referenced = set(letters.exclude(pdf="").values_list("pdf", flat=True))
+    referenced.update(documents.values_list("file", flat=True))
     cutoff = timezone.now() - older_than
     removed = 0
 
@@ -503,7 +517,8 @@ def download_code_send(*, letter: Letter) -> DownloadCode:
     within the hour."""
     if not letter.email:
         raise DownloadCodeError(_("No email was given in this request, so no code can be sent."))
-    Letter.objects.select_for_update().filter(pk=letter.pk).first()  # one sender at a time
+    letters = Letter.objects.for_kelurahan(letter.kelurahan_id)
+    letters.select_for_update().filter(pk=letter.pk).first()  # one sender at a time
     now = timezone.now()
     codes = DownloadCode.objects.for_kelurahan(letter.kelurahan_id).filter(letter=letter)
     if codes.filter(created_at__gte=now - datetime.timedelta(hours=1)).count() >= (

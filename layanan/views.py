@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core import signing
 from django.http import FileResponse, Http404, HttpResponseRedirect
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +21,7 @@ from django_ratelimit.exceptions import Ratelimited
 
 from kelurahan.selectors import kelurahan_get_public
 from kelurahan.uploads import upload_limit
-from layanan import selectors, services, tracking
+from layanan import access, selectors, services, tracking
 from layanan.documents import MAX_DOCUMENTS
 from layanan.forms import (
     DownloadCodeForm,
@@ -29,7 +29,7 @@ from layanan.forms import (
     VerifyByNumberForm,
     online_request_form,
 )
-from layanan.models import MAX_DOCUMENT_BYTES, AccessLog, Letter
+from layanan.models import MAX_DOCUMENT_BYTES, AccessLog, Letter, RequirementDocument
 from layanan.nik import mask_nik
 from layanan.selectors import letter_for_verification, mask_name
 from layanan.services import access_log_record
@@ -42,6 +42,7 @@ class PdfCheckForm(forms.Form):
     pdf = forms.FileField(
         label=_("The PDF you received"),
         help_text=_("We compare its fingerprint with the issued letter; the file is not kept."),
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}),
     )
 
     def clean_pdf(self):
@@ -113,9 +114,7 @@ def verify_by_number(request):
 @staff_member_required
 def letter_pdf(request, pk):
     """The stored PDF of a signed letter, for staff of its kelurahan only (404 for others)."""
-    letter = Letter.objects.for_user(request.user).filter(pk=pk).exclude(pdf="").first()
-    if letter is None or not request.user.has_perm("layanan.view_letter"):
-        raise Http404
+    letter = get_object_or_404(access.letters_for(request.user).exclude(pdf=""), pk=pk)
     access_log_record(
         by=request.user,
         kelurahan_id=letter.kelurahan_id,
@@ -264,7 +263,10 @@ def letter_request_receipt(request, slug, token):
         return _link_expired(request)
     except signing.BadSignature:
         raise Http404 from None
-    letter = selectors.letter_for_receipt(letter_id)
+    try:
+        letter = access.request_by_id(letter_id)
+    except Letter.DoesNotExist:
+        raise Http404 from None
     if letter.kelurahan_id != kelurahan.pk:
         raise Http404
     return render(
@@ -307,9 +309,7 @@ def track(request):
     )
     context = {"form": form}
     if form.is_bound and form.is_valid():
-        letter = selectors.letter_for_tracking(
-            form.cleaned_data["code"], form.cleaned_data["nik_last4"]
-        )
+        letter = access.request_for(form.cleaned_data["code"], form.cleaned_data["nik_last4"])
         if letter is None:
             context["not_found"] = NOT_FOUND
         else:
@@ -319,7 +319,7 @@ def track(request):
 
 def _track_status(letter) -> dict:
     """What the status page shows of a request, the download step included."""
-    downloadable = selectors.resident_may_download(letter)
+    downloadable = access.resident_may_download(letter)
     return {
         "letter": letter,
         "code": tracking.tracking_code_display(letter.tracking_code),
@@ -328,6 +328,7 @@ def _track_status(letter) -> dict:
         "downloadable": downloadable,
         "ticket": tracking.track_ticket(letter.pk) if downloadable else "",
         "email_hint": tracking.mask_email(letter.email) if letter.email else "",
+        "rejected": letter.state == Letter.State.REJECTED,
         "pick_up_only": letter.state == Letter.State.SIGNED
         and (not downloadable or not letter.email),
     }
@@ -342,7 +343,10 @@ def _track_download(request, step):
         return render(request, "layanan/letter_track.html", context)
     except signing.BadSignature:
         raise Http404 from None
-    letter = selectors.letter_for_tracking_ticket(letter_id)
+    try:
+        letter = access.request_by_id(letter_id)
+    except Letter.DoesNotExist:
+        raise Http404 from None
     context = _track_status(letter)
     if not (context["downloadable"] and letter.email):
         # Voided, or PDFs kept offline, since the ticket was given; or no e-mail to send to.
@@ -388,7 +392,10 @@ def resident_pdf(request, token):
         return _link_expired(request)
     except signing.BadSignature:
         raise Http404 from None
-    letter = selectors.letter_for_resident_download(letter_id)
+    try:
+        letter = access.request_for_download(letter_id)
+    except Letter.DoesNotExist:
+        raise Http404 from None
     return _private_file_response(
         letter.pdf,
         content_type="application/pdf",
@@ -399,7 +406,10 @@ def resident_pdf(request, token):
 @staff_member_required
 def document(request, pk):
     """A requirement document, for staff of its kelurahan only (404 for others); logged."""
-    item = selectors.document_for_staff(request.user, pk)
+    try:
+        item = access.document_for(request.user, pk)
+    except RequirementDocument.DoesNotExist:
+        raise Http404 from None
     access_log_record(
         by=request.user,
         kelurahan_id=item.kelurahan_id,

@@ -672,8 +672,9 @@ def restore_verify(*, using: str = "default") -> VerifyReport:
     from layanan.selectors import letter_for_verification
 
     report = VerifyReport()
-    # System work across every kelurahan: no tenant scope applies.
-    letters = Letter.objects.exclude(pdf="").only("id", "number", "pdf", "pdf_sha256")
+    letters = Letter.objects.unscoped("a restore's check of every kelurahan's letters").exclude(
+        pdf=""
+    ).only("id", "number", "pdf", "pdf_sha256")
     for letter in letters.iterator(chunk_size=500):
         report.letters_with_pdf += 1
         found = _sha256_of(letter.pdf)
@@ -683,7 +684,11 @@ def restore_verify(*, using: str = "default") -> VerifyReport:
             report.problems.append(
                 f"letter {letter.number or letter.pk}: PDF {letter.pdf} does not match its SHA-256"
             )
-    tokens = Letter.objects.exclude(verification_token=None).values_list("pk", "verification_token")
+    tokens = (
+        Letter.objects.unscoped("a restore's check of every verification token")
+        .exclude(verification_token=None)
+        .values_list("pk", "verification_token")
+    )
     for pk, token in tokens.iterator(chunk_size=2000):
         report.tokens += 1
         try:
@@ -692,7 +697,9 @@ def restore_verify(*, using: str = "default") -> VerifyReport:
             resolved = None
         if resolved is None or resolved.pk != pk:
             report.problems.append(f"letter id {pk}: its verification token does not resolve")
-    documents = RequirementDocument.objects.only("id", "file", "sha256")
+    documents = RequirementDocument.objects.unscoped("a restore's check of every document").only(
+        "id", "file", "sha256"
+    )
     for document in documents.iterator(chunk_size=500):
         report.documents += 1
         found = _sha256_of(document.file)

@@ -62,7 +62,11 @@ def demo_city_setup() -> tuple[int, list[DemoLogin]]:
         if not kelurahan.history:
             _fill(kelurahan)
             filled += 1
-    with_places = set(Business.objects.values_list("kelurahan_id", flat=True).distinct())
+    with_places = set(
+        Business.objects.unscoped("which demo kelurahan have places already")
+        .values_list("kelurahan_id", flat=True)
+        .distinct()
+    )
     for kelurahan in Kelurahan.objects.filter(kecamatan__city__code=DEMO_CITY):
         if kelurahan.pk not in with_places:
             umkm_demo.places_fill(kelurahan)

@@ -25,15 +25,26 @@ TESTING = "PYTEST_VERSION" in os.environ
 
 DEBUG = env.bool("DEBUG", default=False)
 
-_DEV_SECRET_KEY = "django-insecure-local-development-only-never-in-production"  # noqa: S105
-SECRET_KEY = env.str("SECRET_KEY", default="")
-if not SECRET_KEY:
+
+def _required(name: str, *, development: str, what: str) -> str:
+    """A setting production must give: missing, start-up stops with what to set; in development
+    and the tests, `development` stands in."""
+    value = env.str(name, default="")
+    if value:
+        return value
     if not (DEBUG or TESTING):
         raise ImproperlyConfigured(
-            "SECRET_KEY is not set. Set it in the environment (50+ random characters), "
-            "or set DEBUG=true for local development."
+            f"{name} is not set. {what} Or set DEBUG=true for local development."
         )
-    SECRET_KEY = _DEV_SECRET_KEY
+    return development
+
+
+_DEV_SECRET_KEY = "django-insecure-local-development-only-never-in-production"  # noqa: S105
+SECRET_KEY = _required(
+    "SECRET_KEY",
+    development=_DEV_SECRET_KEY,
+    what="Set it in the environment (50+ random characters).",
+)
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -52,6 +63,8 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "crispy_forms",
+    "crispy_bootstrap5",
     "kelurahan",
     "layanan",
     "umkm",
@@ -59,6 +72,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every request starts with no tenant scope (kelurahan/tenancy.py).
+    "kelurahan.tenancy.TenancyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Ahead of whitenoise, so static files carry the policy headers too.
     "csp.middleware.CSPMiddleware",
@@ -104,6 +119,15 @@ TEMPLATES = [
         },
     },
 ]
+
+# Public forms: crispy-forms with its Bootstrap 5 pack, customised in templates/bootstrap5/ only
+# where the portal differs: field.html says "(opsional)" after an optional field's label instead
+# of the pack's bare "*" on required ones, and carries only the widgets public forms use (so the
+# trimmed Bootstrap keeps no rules for the rest); errors.html is the portal's error summary, each
+# message a link to its field; layout/field_errors_block.html spaces messages like other text.
+# Help text and errors keep the ids Django's aria-describedby names; Django sets aria-invalid.
+CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
+CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Database: DATABASE_URL, e.g. postgres://user:pass@host:5432/portal. Default: local SQLite.
 DATABASES = {
@@ -349,8 +373,17 @@ EMAIL_CONFIG = env.email_url(
 )
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Portal Kelurahan <noreply@localhost>")
-# The portal's public address, for links in emails (sent outside any request).
-PORTAL_URL = env.str("PORTAL_URL", default="http://localhost:8000")
+# The portal's public address, for links in e-mails and the QR codes on letters: never the Host
+# header of a request, which the client chooses. Required in production.
+PORTAL_URL = _required(
+    "PORTAL_URL",
+    development="http://localhost:8000",
+    what=(
+        "PORTAL_URL must be set to the portal's public address, e.g. "
+        "https://portal.example.go.id (it goes into e-mailed links and the QR codes printed on "
+        "letters)."
+    ),
+)
 
 LOGGING = {
     "version": 1,

@@ -12,7 +12,7 @@ flood would only measure the rate limit). Scenarios:
 
   steady       load only: every response should be 2xx/3xx, no socket errors.
   db-restart   at --at seconds `pg_ctlcluster --skip-systemctl-redirect <ver> main restart`, while
-               another process signs letters (layanan.services.letter_sign) in a loop; reports the
+               another process signs letters (layanan.services.letter_move) in a loop; reports the
                errors, when /readyz and a database-backed page answered 200 again, and checks
                that no letter is half-signed (a number without its PDF or the reverse, or a PDF
                whose SHA-256 differs) and which orphan PDFs letters_sweep would remove.
@@ -55,7 +55,6 @@ from tests.bench.server import (  # noqa: E402
 
 KELURAHAN = "pajang"
 OTHER_KELURAHAN = "kerten"
-SITE_URL = "https://portal.surakarta.go.id"
 SCENARIOS = ("steady", "db-restart", "worker-kill")
 
 # Rotates over the paths given after "--"; counts statuses per second (wrk has no such figure).
@@ -194,14 +193,14 @@ def task_sign_loop(seconds: float) -> dict:
             outcomes["created"] += 1
             step = "sign"
             started = time.perf_counter()
-            services.letter_sign(
+            services.letter_move(
+                action="sign",
                 letter_id=letter.pk,
                 by=signer,
                 signer_name="Demo Lurah Pajang",
                 signer_position="Lurah",
                 signer_nip="196801011990031005",
                 capacity="",
-                site_url=SITE_URL,
             )
             sign_ms.append((time.perf_counter() - started) * 1000)
             outcomes["signed"] += 1
@@ -630,4 +629,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from kelurahan.tenancy import unscoped
+
+    with unscoped("load test: demo data and checks across the city"):
+        sys.exit(main())

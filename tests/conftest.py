@@ -7,9 +7,22 @@ from django.core.management import call_command
 from kelurahan import roles
 from kelurahan.models import Kelurahan
 from kelurahan.services import region_provision, staff_account_create
+from kelurahan.tenancy import unscoped
 from tests.redis_server import BlackHole, RedisServer
 
+# The `postgresql` marker's hooks; pytester, for the test that runs them in a pytest of its own.
+pytest_plugins = ["tests.postgresql_only", "pytester"]
+
 PASSWORD = "a-Strong-test-password-1"
+
+
+@pytest.fixture(autouse=True)
+def _tenant_scope_for_test_code():
+    """Test code reads any kelurahan's rows to set up and assert (as pretix's tests disable
+    django-scopes); every request through the test client still starts closed
+    (TenancyMiddleware), so a view's unscoped query fails its test."""
+    with unscoped("test setup and assertions"):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -61,6 +74,26 @@ def operator_b(make_staff, kelurahan_b):
 @pytest.fixture
 def diskominfo(make_staff):
     return make_staff("diskominfo", roles.DISKOMINFO)
+
+
+@pytest.fixture
+def as_operator_a(client, operator_a):
+    """The test client, logged in as kelurahan A's operator."""
+    client.force_login(operator_a)
+    return client
+
+
+@pytest.fixture
+def as_operator_b(client, operator_b):
+    client.force_login(operator_b)
+    return client
+
+
+@pytest.fixture
+def as_diskominfo(client, diskominfo):
+    """The test client, logged in as Diskominfo (city staff, every kelurahan)."""
+    client.force_login(diskominfo)
+    return client
 
 
 @pytest.fixture

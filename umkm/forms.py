@@ -166,9 +166,6 @@ class BusinessProposalForm(forms.Form):
             "Up to %(count)d JPEG, PNG, HEIC or WebP photos of at most %(size)s each; the first "
             "one is the cover. Location data inside the photos is removed."
         ) % {"count": MAX_PROPOSAL_PHOTOS, "size": filesizeformat(settings.MAX_IMAGE_UPLOAD_BYTES)}
-        for field in self.fields.values():
-            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-            field.widget.attrs.setdefault("class", css)
 
     def clean(self):
         cleaned = super().clean()

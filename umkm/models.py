@@ -64,9 +64,6 @@ class PlaceQuerySet(TenantQuerySet):
     def published(self) -> PlaceQuerySet:
         return self.filter(status=Status.PUBLISHED)
 
-    def in_city(self, city) -> PlaceQuerySet:
-        return self.filter(kelurahan__kecamatan__city=city)
-
     def with_cover(self) -> PlaceQuerySet:
         """Annotate `cover_thumb` and `cover_alt` from the cover photo (else the first photo).
 

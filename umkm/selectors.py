@@ -98,7 +98,7 @@ def places_published(
     if kelurahan is not None:
         places = places.for_kelurahan(kelurahan)
     elif city is not None:
-        places = places.in_city(city)
+        places = places.for_city(city)
     else:
         return places.none()
     related = ["kelurahan__kecamatan"] + (["category"] if kind.model is Business else [])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
@@ -14,6 +15,9 @@ from django.utils.text import slugify
 from kelurahan.images import thumbnail_image
 from kelurahan.models import Kelurahan
 from umkm.models import Business, BusinessCategory, BusinessPhoto, Photo, Place, Status
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # Every status can move to every other by an operator (content, not a legal workflow); the
 # public sees only PUBLISHED. A resident's proposal always starts as PENDING.
@@ -119,7 +123,7 @@ def business_propose(
 
 
 @transaction.atomic
-def place_status_set(*, places: QuerySet[Place], status: str, by) -> int:
+def place_status_set(*, places: QuerySet[Place], status: str, by: User) -> int:
     """Publish, hide or return to draft the given places (already scoped to `by`).
 
     Returns how many rows changed. `places` must come from `for_user(by)`: this never widens it.

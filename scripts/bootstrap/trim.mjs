@@ -31,9 +31,23 @@ const CONTENT = [
   "*/templates/**/*.html", // apps' own templates (umkm's map-picker widget, ...)
   "static/js/*.js", // classes set from script (none from Bootstrap today)
   "**/*.py", // forms set widget classes in Python: form-control, form-select
-  // No third-party app renders Bootstrap markup: crispy-forms is not in INSTALLED_APPS. If it is
-  // ever added, add its template folders from .venv/lib/python3.11/site-packages/ here.
 ].map((glob) => path.join(ROOT, glob));
+// crispy-forms' Bootstrap 5 pack renders the public forms. templates/bootstrap5/ (above) overrides
+// what the portal changes; these are the pack's own templates those overrides include, read from
+// the venv. Not the whole pack: most of it (checkboxes, tabs, modals) no page uses.
+// tests/portal/test_bootstrap_trim.py checks the same list.
+const PACK = path.join(ROOT, ".venv/lib/python3.11/site-packages/crispy_bootstrap5/templates");
+const PACK_TEMPLATES = [
+  "bootstrap5/uni_form.html",
+  "bootstrap5/layout/help_text_and_errors.html",
+  "bootstrap5/layout/help_text.html",
+];
+const packContent = await Promise.all(
+  PACK_TEMPLATES.map(async (name) => ({
+    raw: await readFile(path.join(PACK, name), "utf8"),
+    extension: "html",
+  })),
+);
 const SKIP = [".venv/**", "**/node_modules/**", "var/**", "artifacts/**", "staticfiles/**"].map(
   (glob) => path.join(ROOT, glob),
 );
@@ -56,7 +70,7 @@ const SAFELIST = {
 
 const source = await readFile(SOURCE, "utf8");
 const [result] = await new PurgeCSS().purge({
-  content: CONTENT,
+  content: [...CONTENT, ...packContent],
   skippedContentGlobs: SKIP,
   css: [{ raw: source }],
   safelist: SAFELIST,

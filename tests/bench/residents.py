@@ -313,4 +313,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from kelurahan.tenancy import unscoped
+
+    with unscoped("benchmark: resident register pages"):
+        sys.exit(main())

@@ -127,6 +127,7 @@ class Stack:
             EMAIL_URL="consolemail://",
             WEB_CONCURRENCY=str(self.workers),
             BIND=f"127.0.0.1:{self.port}",
+            PORTAL_URL=f"http://127.0.0.1:{self.port}",
             **self.extra_env,
         )
 

@@ -6,6 +6,7 @@ Without chromium these tests are skipped on a developer's machine, but CI sets E
 (and installs chromium), where a missing browser is a failure, never a skip.
 """
 
+import contextlib
 import os
 import re
 from pathlib import Path
@@ -55,6 +56,12 @@ def _blocked_hosts(route):
     return route.abort()
 
 
+@pytest.fixture(autouse=True)
+def _portal_url(settings, live_server):
+    """The portal's configured address (QR codes, e-mailed links) is the live server's here."""
+    settings.PORTAL_URL = live_server.url
+
+
 @pytest.fixture
 def page(browser, live_server, request):
     """A phone-sized page (360×740); external hosts are blocked so the page must stand alone."""
@@ -66,6 +73,12 @@ def page(browser, live_server, request):
     page.set_default_timeout(15_000)
     page.problems = problems
     yield page
+    # Let requests still in flight finish before the test database is flushed: on SQLite a
+    # request writing its session during the flush fails the teardown ("table is locked").
+    from playwright.sync_api import Error as PlaywrightError
+
+    with contextlib.suppress(PlaywrightError):
+        page.wait_for_load_state("networkidle", timeout=5_000)
     context.close()
     # A blocked tile shows as a failed resource load in the console; that is the offline case
     # the pages are built for, not an error of ours.

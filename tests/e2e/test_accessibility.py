@@ -225,12 +225,12 @@ def signed_letter(kelurahan, operator, signer):
         by=operator,
         data=letter_data(nik=DEMO_NIK, birth_date="1990-08-17"),
     )
-    return services.letter_sign(
+    return services.letter_move(
+        action="sign",
         letter_id=letter.pk,
         by=signer,
         signer_name="Sri Wahyuni, S.Sos.",
         signer_position="Lurah Pajang",
-        site_url=SITE_URL,
     )
 
 
@@ -241,7 +241,9 @@ def test_the_verification_page_of_a_valid_and_a_void_letter_has_no_wcag_violatio
     signer = django_user_model.objects.get(username="lurah.pajang")
     valid = signed_letter(pajang, operator, signer)
     void = signed_letter(pajang, operator, signer)
-    services.letter_void(letter_id=void.pk, by=signer, reason="Salah ketik nama jalan.")
+    services.letter_move(
+        action="void", letter_id=void.pk, by=signer, reason="Salah ketik nama jalan."
+    )
     failures: list[str] = []
     for label, letter in (("valid", valid), ("void", void)):
         page.goto(letter.get_verification_url())

@@ -50,12 +50,12 @@ def letter(pajang, django_user_model):
         by=operator,
         data=letter_data(nik=DEMO_NIK, birth_date="1990-08-17"),
     )
-    return services.letter_sign(
+    return services.letter_move(
+        action="sign",
         letter_id=draft.pk,
         by=signer,
         signer_name="Sri Wahyuni, S.Sos.",
         signer_position="Lurah Pajang",
-        site_url=SITE_URL,
     )
 
 

@@ -59,13 +59,13 @@ def signed_request(kelurahan_a, make_staff):
             documents=[],
             request_key=uuid.uuid4(),
         )
-        services.letter_verify(letter_id=letter.pk, by=operator)
-        return services.letter_sign(
+        services.letter_move(action="verify", letter_id=letter.pk, by=operator)
+        return services.letter_move(
+            action="sign",
             letter_id=letter.pk,
             by=lurah,
             signer_name="Drs. Slamet Widodo",
             signer_position="Lurah Pajang",
-            site_url="http://testserver",
         )
 
     return make

@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group
 
 from kelurahan import roles
 from kelurahan.models import StaffMembership
-from tests.kelurahan.test_admin_isolation import form_payload
+from tests.isolation import form_payload
 
 User = get_user_model()
 

@@ -15,12 +15,6 @@ SERENGAN = "33.72.02"
 CILEGON = "36.72"
 
 
-@pytest.fixture
-def client_city(client, diskominfo):
-    client.force_login(diskominfo)
-    return client
-
-
 def region_counts() -> tuple[int, int, int]:
     return City.objects.count(), Kecamatan.objects.count(), Kelurahan.objects.count()
 
@@ -33,8 +27,8 @@ def test_the_provision_url_is_the_admin_one():
     assert reverse("admin:kelurahan_kelurahan_provision") == PROVISION
 
 
-def test_provision_screen_shows_the_form(client_city):
-    response = client_city.get(PROVISION)
+def test_provision_screen_shows_the_form(as_diskominfo):
+    response = as_diskominfo.get(PROVISION)
 
     assert response.status_code == 200
     assert "admin/kelurahan/provision.html" in [t.name for t in response.templates]
@@ -43,8 +37,8 @@ def test_provision_screen_shows_the_form(client_city):
     assert 'name="codes"' in response.content.decode()
 
 
-def test_diskominfo_finds_the_provision_screen_from_the_kelurahan_list(client_city):
-    response = client_city.get(reverse("admin:kelurahan_kelurahan_changelist"))
+def test_diskominfo_finds_the_provision_screen_from_the_kelurahan_list(as_diskominfo):
+    response = as_diskominfo.get(reverse("admin:kelurahan_kelurahan_changelist"))
 
     assert PROVISION in response.content.decode()
 
@@ -56,10 +50,10 @@ def test_anonymous_visitor_is_sent_to_the_login_page(client):
     assert response["Location"].startswith(reverse("admin:login"))
 
 
-def test_posting_a_kecamatan_code_provisions_its_kelurahan_and_lists_them(client_city):
+def test_posting_a_kecamatan_code_provisions_its_kelurahan_and_lists_them(as_diskominfo):
     expected = regions.villages_under(SERENGAN)
 
-    response = client_city.post(PROVISION, {"codes": SERENGAN})
+    response = as_diskominfo.post(PROVISION, {"codes": SERENGAN})
 
     assert response.status_code == 200
     assert response.context["form"].is_valid()
@@ -75,8 +69,8 @@ def test_posting_a_kecamatan_code_provisions_its_kelurahan_and_lists_them(client
     assert messages.SUCCESS in message_levels(response)
 
 
-def test_codes_can_be_typed_several_at_once(client_city):
-    response = client_city.post(PROVISION, {"codes": "33.72.02.1001, 33.72.02.1003 3372021004"})
+def test_codes_can_be_typed_several_at_once(as_diskominfo):
+    response = as_diskominfo.post(PROVISION, {"codes": "33.72.02.1001, 33.72.02.1003 3372021004"})
 
     assert response.context["report"].created_count == 3
     assert set(Kelurahan.objects.values_list("name", flat=True)) == {
@@ -86,10 +80,10 @@ def test_codes_can_be_typed_several_at_once(client_city):
     }
 
 
-def test_picking_a_city_lists_its_kecamatan_as_checkboxes(client_city):
+def test_picking_a_city_lists_its_kecamatan_as_checkboxes(as_diskominfo):
     expected = regions.kecamatan_of(CILEGON)
 
-    response = client_city.get(PROVISION, {"city": CILEGON})
+    response = as_diskominfo.get(PROVISION, {"city": CILEGON})
 
     assert response.status_code == 200
     choices = response.context["form"].fields["kecamatan"].choices
@@ -102,11 +96,11 @@ def test_picking_a_city_lists_its_kecamatan_as_checkboxes(client_city):
     assert region_counts() == (0, 0, 0)
 
 
-def test_posting_some_kecamatan_of_a_city_provisions_only_those(client_city):
+def test_posting_some_kecamatan_of_a_city_provisions_only_those(as_diskominfo):
     picked = ["36.72.01", "36.72.03"]  # Cibeber, Pulomerak
     expected = [v.code for code in picked for v in regions.villages_under(code)]
 
-    response = client_city.post(
+    response = as_diskominfo.post(
         f"{PROVISION}?city={CILEGON}", {"codes": "", "city": CILEGON, "kecamatan": picked}
     )
 
@@ -117,21 +111,21 @@ def test_posting_some_kecamatan_of_a_city_provisions_only_those(client_city):
     assert list(City.objects.values_list("code", flat=True)) == [CILEGON]
 
 
-def test_posting_a_city_without_ticking_kecamatan_provisions_the_whole_city(client_city):
+def test_posting_a_city_without_ticking_kecamatan_provisions_the_whole_city(as_diskominfo):
     expected = regions.villages_under(CILEGON)
 
-    response = client_city.post(f"{PROVISION}?city={CILEGON}", {"codes": "", "city": CILEGON})
+    response = as_diskominfo.post(f"{PROVISION}?city={CILEGON}", {"codes": "", "city": CILEGON})
 
     assert response.context["report"].created_count == len(expected) == 43
     assert Kelurahan.objects.count() == 43
 
 
-def test_a_second_post_reports_nothing_new(client_city):
-    client_city.post(PROVISION, {"codes": SERENGAN})
+def test_a_second_post_reports_nothing_new(as_diskominfo):
+    as_diskominfo.post(PROVISION, {"codes": SERENGAN})
     counts = region_counts()
     slugs = set(Kelurahan.objects.values_list("slug", flat=True))
 
-    response = client_city.post(PROVISION, {"codes": SERENGAN})
+    response = as_diskominfo.post(PROVISION, {"codes": SERENGAN})
 
     assert response.status_code == 200
     report = response.context["report"]
@@ -141,10 +135,10 @@ def test_a_second_post_reports_nothing_new(client_city):
     assert message_levels(response) == [messages.INFO]
 
 
-def test_a_second_post_adds_only_what_is_missing(client_city):
-    client_city.post(PROVISION, {"codes": "33.72.02.1001"})
+def test_a_second_post_adds_only_what_is_missing(as_diskominfo):
+    as_diskominfo.post(PROVISION, {"codes": "33.72.02.1001"})
 
-    response = client_city.post(PROVISION, {"codes": SERENGAN})
+    response = as_diskominfo.post(PROVISION, {"codes": SERENGAN})
 
     report = response.context["report"]
     assert (report.created_count, report.existing_count) == (6, 1)
@@ -162,8 +156,8 @@ def test_a_second_post_adds_only_what_is_missing(client_city):
     ],
     ids=["unknown-city", "unknown-kecamatan", "one-bad-among-good", "a-name", "malformed"],
 )
-def test_an_unknown_code_is_a_form_error_naming_it_and_writes_nothing(client_city, codes, named):
-    response = client_city.post(PROVISION, {"codes": codes})
+def test_an_unknown_code_is_a_form_error_naming_it_and_writes_nothing(as_diskominfo, codes, named):
+    response = as_diskominfo.post(PROVISION, {"codes": codes})
 
     assert response.status_code == 200
     form = response.context["form"]
@@ -178,8 +172,8 @@ def test_an_unknown_code_is_a_form_error_naming_it_and_writes_nothing(client_cit
     [{"codes": ""}, {"codes": "   ", "city": ""}, {"codes": ", ;"}],
     ids=["empty", "blank-with-empty-city", "only-separators"],
 )
-def test_an_empty_submission_is_a_clear_error(client_city, data):
-    response = client_city.post(PROVISION, data)
+def test_an_empty_submission_is_a_clear_error(as_diskominfo, data):
+    response = as_diskominfo.post(PROVISION, data)
 
     assert response.status_code == 200
     form = response.context["form"]
@@ -189,8 +183,8 @@ def test_an_empty_submission_is_a_clear_error(client_city, data):
     assert region_counts() == (0, 0, 0)
 
 
-def test_a_kecamatan_of_another_city_cannot_be_picked(client_city):
-    response = client_city.post(
+def test_a_kecamatan_of_another_city_cannot_be_picked(as_diskominfo):
+    response = as_diskominfo.post(
         f"{PROVISION}?city={CILEGON}", {"codes": "", "city": CILEGON, "kecamatan": [SERENGAN]}
     )
 
@@ -199,8 +193,8 @@ def test_a_kecamatan_of_another_city_cannot_be_picked(client_city):
     assert region_counts() == (0, 0, 0)
 
 
-def test_an_unknown_city_in_the_picker_is_a_form_error(client_city):
-    response = client_city.post(PROVISION, {"codes": "", "city": "99.99"})
+def test_an_unknown_city_in_the_picker_is_a_form_error(as_diskominfo):
+    response = as_diskominfo.post(PROVISION, {"codes": "", "city": "99.99"})
 
     assert response.status_code == 200
     assert "city" in response.context["form"].errors

@@ -49,8 +49,9 @@ def issue():
 
 
 @pytest.fixture
-def sign():
-    """Sign a letter as `by`, with the Lurah's signature block."""
+def sign(settings):
+    """Sign a letter as `by`, with the Lurah's signature block, on a portal at SITE_URL."""
+    settings.PORTAL_URL = SITE_URL  # the QR code's address
 
     def run(letter: Letter, by, **changes) -> Letter:
         arguments = {
@@ -58,10 +59,9 @@ def sign():
             "signer_position": "Lurah",
             "signer_nip": "196801011990031005",
             "capacity": "",
-            "site_url": SITE_URL,
             **changes,
         }
-        return services.letter_sign(letter_id=letter.pk, by=by, **arguments)
+        return services.letter_move(action="sign", letter_id=letter.pk, by=by, **arguments)
 
     return run
 

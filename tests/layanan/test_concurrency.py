@@ -16,12 +16,11 @@ from django.db import connection
 from kelurahan.tenancy import user_kelurahan_id
 from layanan import services
 from layanan.models import Letter, NumberCounter
-from tests.layanan.helpers import SITE_URL, letter_data, pdf_bytes, stored_files
+from tests.layanan.helpers import letter_data, pdf_bytes, stored_files
 
 SIGNERS = 50
 
-pytestmark = pytest.mark.skipif(
-    connection.vendor != "postgresql",
+pytestmark = pytest.mark.postgresql(
     reason="needs PostgreSQL: SQLite serialises writers, so concurrent signing cannot race there "
     "(CI runs this suite on PostgreSQL too)",
 )
@@ -51,12 +50,12 @@ def test_fifty_signers_at_once_never_get_the_same_number(
     def sign(letter_id: int) -> None:
         try:
             start.wait()
-            services.letter_sign(
+            services.letter_move(
+                action="sign",
                 letter_id=letter_id,
                 by=signer_a,
                 signer_name="Drs. Slamet Widodo",
                 signer_position="Lurah",
-                site_url=SITE_URL,
             )
         except BaseException as exc:  # reported by the main thread below
             errors.append(exc)

@@ -29,7 +29,7 @@ def signed_request(client, kelurahan_a, operator_a, signer_a, sign, private_root
         response = client.post(request_url(kelurahan_a), request_form(**changes))
         assert response.status_code == 302
         letter = Letter.objects.order_by("-pk").first()
-        services.letter_verify(letter_id=letter.pk, by=operator_a)
+        services.letter_move(action="verify", letter_id=letter.pk, by=operator_a)
         return sign(letter, signer_a)
 
     return make
@@ -298,7 +298,7 @@ def test_status_emails_carry_no_download_link(
         assert client.post(request_url(kelurahan_a), request_form()).status_code == 302
     letter = Letter.objects.get()
     with django_capture_on_commit_callbacks(execute=True):
-        services.letter_verify(letter_id=letter.pk, by=operator_a)
+        services.letter_move(action="verify", letter_id=letter.pk, by=operator_a)
     with django_capture_on_commit_callbacks(execute=True):
         sign(letter, signer_a)
 
@@ -314,7 +314,9 @@ def test_a_letter_voided_after_the_lookup_gets_no_code_and_no_link(
     ticket = look_up(client, letter).context["ticket"]
     ask_code(client, ticket, django_capture_on_commit_callbacks)
     code = download_code_from(mailoutbox)
-    services.letter_void(letter_id=letter.pk, by=signer_a, reason="Salah ketik nama.")
+    services.letter_move(
+        action="void", letter_id=letter.pk, by=signer_a, reason="Salah ketik nama."
+    )
     mailoutbox.clear()
 
     sent = ask_code(client, ticket, django_capture_on_commit_callbacks)

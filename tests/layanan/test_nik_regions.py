@@ -29,12 +29,6 @@ def region_warning(response, code="33.72.99") -> str:
     return said(response, UNKNOWN_REGION) % {"code": code}
 
 
-@pytest.fixture
-def as_operator_a(client, operator_a):
-    client.force_login(operator_a)
-    return client
-
-
 def test_the_issue_screen_warns_of_an_unknown_region(as_operator_a):
     response = as_operator_a.get(issue_url(NIK_UNKNOWN_REGION))
 
@@ -121,7 +115,7 @@ def test_a_signed_online_request_no_longer_repeats_the_warning(
         request_url(kelurahan_a), request_form(nik=NIK_UNKNOWN_REGION)
     ).status_code == (302)
     letter = Letter.objects.get()
-    services.letter_verify(letter_id=letter.pk, by=operator_a)
+    services.letter_move(action="verify", letter_id=letter.pk, by=operator_a)
     sign(letter, signer_a)
     client.force_login(operator_a)
 

@@ -87,15 +87,15 @@ def test_staff_of_another_kelurahan_cannot_move_it(
     submitted_letter, sign, operator_a, signer_a, operator_b, signer_b, state, action
 ):
     if state != "submitted":
-        services.letter_verify(letter_id=submitted_letter.pk, by=operator_a)
+        services.letter_move(action="verify", letter_id=submitted_letter.pk, by=operator_a)
     if state == "signed":
         sign(submitted_letter, signer_a)
     before = snapshot(submitted_letter)
     move = {
-        "verify": services.letter_verify,
-        "reject": lambda **kw: services.letter_reject(reason=REASON, **kw),
-        "hand_over": services.letter_hand_over,
-        "void": lambda **kw: services.letter_void(reason=REASON, **kw),
+        "verify": lambda **kw: services.letter_move(action="verify", **kw),
+        "reject": lambda **kw: services.letter_move(action="reject", reason=REASON, **kw),
+        "hand_over": lambda **kw: services.letter_move(action="hand_over", **kw),
+        "void": lambda **kw: services.letter_move(action="void", reason=REASON, **kw),
     }[action]
 
     for stranger in (operator_b, signer_b):

@@ -116,12 +116,6 @@ def row_errors(response) -> dict[int, dict[str, list[str]]]:
     return {row.number: row.field_specific_errors for row in result.invalid_rows}
 
 
-@pytest.fixture
-def as_operator_a(client, operator_a):
-    client.force_login(operator_a)
-    return client
-
-
 # --- Import -------------------------------------------------------------------------------------
 
 
@@ -554,7 +548,7 @@ def test_a_csv_export_imports_back_with_nothing_to_change(as_operator_a, kelurah
 
 def test_the_csv_export_comes_in_chunks_of_rows(as_operator_a, kelurahan_a, monkeypatch):
     """Rows are read and sent EXPORT_CHUNK at a time, never the whole register at once."""
-    monkeypatch.setattr("layanan.resources.EXPORT_CHUNK", 2)
+    monkeypatch.setattr("layanan.exports.EXPORT_CHUNK", 2)
     for serial, row in enumerate(_numbered_residents(5), start=1):
         make_resident(kelurahan_a, nik=row[0], name=f"Warga {serial}")
 
@@ -623,7 +617,7 @@ def test_an_export_is_logged_when_the_file_leaves_not_when_the_form_is_shown(
 def test_a_register_too_big_for_xlsx_is_refused_with_a_message_to_choose_csv(
     as_operator_a, kelurahan_a, monkeypatch
 ):
-    monkeypatch.setattr("layanan.admin.XLSX_MAX_ROWS", 1)
+    monkeypatch.setattr("layanan.exports.XLSX_MAX_ROWS", 1)
     make_resident(kelurahan_a)
     make_resident(kelurahan_a, nik=NIK_SITI, name="Siti Aminah")
 

@@ -39,18 +39,6 @@ def searched_sql(client, url, term: str) -> str:
 
 
 @pytest.fixture
-def as_operator_a(client, operator_a):
-    client.force_login(operator_a)
-    return client
-
-
-@pytest.fixture
-def as_operator_b(client, operator_b):
-    client.force_login(operator_b)
-    return client
-
-
-@pytest.fixture
 def register(kelurahan_a, kelurahan_b):
     """Budi and Siti share a family card; Budi of kelurahan B has Budi's NIK too."""
     make_resident(kelurahan_a)

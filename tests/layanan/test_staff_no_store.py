@@ -26,12 +26,6 @@ def assert_no_store(response):
 
 
 @pytest.fixture
-def as_operator_a(client, operator_a):
-    client.force_login(operator_a)
-    return client
-
-
-@pytest.fixture
 def resident(kelurahan_a) -> Resident:
     return Resident.objects.create(
         kelurahan=kelurahan_a,

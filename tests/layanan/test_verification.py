@@ -91,14 +91,16 @@ def test_a_letter_not_yet_signed_has_no_token_and_no_page(client, verified_lette
 
 
 def test_a_rejected_request_has_no_page(client, submitted_letter, operator_a):
-    services.letter_reject(letter_id=submitted_letter.pk, by=operator_a, reason="Berkas kurang.")
+    services.letter_move(
+        action="reject", letter_id=submitted_letter.pk, by=operator_a, reason="Berkas kurang."
+    )
     Letter.objects.filter(pk=submitted_letter.pk).update(verification_token="x" * 32)
 
     assert client.get(f"/verifikasi/{'x' * 32}/").status_code == 404
 
 
 def test_a_handed_over_letter_is_still_valid(client, signed_letter, operator_a):
-    services.letter_hand_over(letter_id=signed_letter.pk, by=operator_a)
+    services.letter_move(action="hand_over", letter_id=signed_letter.pk, by=operator_a)
 
     response = client.get(signed_letter.get_verification_url())
 
@@ -107,7 +109,9 @@ def test_a_handed_over_letter_is_still_valid(client, signed_letter, operator_a):
 
 
 def test_a_voided_letter_shows_it_is_void_and_since_when(client, signed_letter, signer_a):
-    services.letter_void(letter_id=signed_letter.pk, by=signer_a, reason="Salah ketik nama.")
+    services.letter_move(
+        action="void", letter_id=signed_letter.pk, by=signer_a, reason="Salah ketik nama."
+    )
     signed_letter.refresh_from_db()
 
     response = client.get(signed_letter.get_verification_url())

@@ -179,7 +179,9 @@ def test_the_number_and_date_are_read_forgivingly(signed_letter):
 
 
 def test_a_voided_letter_is_found_and_shown_void(client, signed_letter, signer_a):
-    services.letter_void(letter_id=signed_letter.pk, by=signer_a, reason="Salah ketik nama.")
+    services.letter_move(
+        action="void", letter_id=signed_letter.pk, by=signer_a, reason="Salah ketik nama."
+    )
 
     response = client.post(URL, details(signed_letter))
 
@@ -188,7 +190,7 @@ def test_a_voided_letter_is_found_and_shown_void(client, signed_letter, signer_a
 
 
 def test_a_handed_over_letter_is_found(client, signed_letter, operator_a):
-    services.letter_hand_over(letter_id=signed_letter.pk, by=operator_a)
+    services.letter_move(action="hand_over", letter_id=signed_letter.pk, by=operator_a)
 
     assert client.post(URL, details(signed_letter)).status_code == 200
 

@@ -40,7 +40,7 @@ from portal.backup import (
     identities_read,
     keypair_create,
 )
-from tests.layanan.helpers import SITE_URL, letter_data
+from tests.layanan.helpers import letter_data
 
 ROOT = Path(__file__).resolve().parents[2]
 POSTGRES = connection.vendor == "postgresql"
@@ -86,17 +86,19 @@ def content(kelurahan_a, make_staff) -> list[Letter]:
             kelurahan=kelurahan_a, kind="skuter", by=operator, data=letter_data(name=name)
         )
         letters.append(
-            services.letter_sign(
+            services.letter_move(
+                action="sign",
                 letter_id=letter.pk,
                 by=signer,
                 signer_name="Drs. Slamet Widodo",
                 signer_position="Lurah",
                 signer_nip="196801011990031005",
-                site_url=SITE_URL,
             )
         )
-    services.letter_hand_over(letter_id=letters[1].pk, by=operator)
-    services.letter_void(letter_id=letters[2].pk, by=signer, reason="Salah ketik nama")
+    services.letter_move(action="hand_over", letter_id=letters[1].pk, by=operator)
+    services.letter_move(
+        action="void", letter_id=letters[2].pk, by=signer, reason="Salah ketik nama"
+    )
     scan = b"%PDF-1.4\n% scan of a KTP\n%%EOF\n"
     stored = private_storage.save("documents/2026/ktp-scan.pdf", ContentFile(scan))
     RequirementDocument.objects.create(

@@ -12,6 +12,8 @@ import re
 from functools import cache
 from pathlib import Path
 
+import crispy_bootstrap5
+
 ROOT = Path(__file__).resolve().parents[2]
 BOOTSTRAP = ROOT / "static/vendor/bootstrap/bootstrap.min.css"
 APPS = ("portal", "kelurahan", "layanan", "umkm")
@@ -34,6 +36,9 @@ UNSTYLED = {
 
 TEMPLATE_TAG = re.compile(r"\{%.*?%\}|\{\{.*?\}\}", re.S)
 CLASS_ATTRIBUTE = re.compile(r"""\sclass=(?:"([^"]*)"|'([^']*)')""")
+# crispy-forms adds classes to a widget in templates/bootstrap5/field.html:
+# {% crispy_field field 'class' 'form-control is-invalid' %}.
+CRISPY_FIELD_CLASS = re.compile(r"""\{%\s*crispy_field\s+\S+\s+["']class["']\s+["']([^"']*)["']""")
 # Widget classes set in Python: attrs={"class": "x"}, attrs["class"] = "x",
 # attrs.setdefault("class", "x"), and a variable first (css = "form-select" if ... else "...").
 PYTHON_CLASSES = [
@@ -46,16 +51,35 @@ JS_CLASSES = re.compile(r"""(?:className\s*=|classList\.(?:add|toggle)\()\s*["']
 STRING = re.compile(r""""([^"]*)"|'([^']*)'""")
 CSS_CLASS = re.compile(r"\.(-?[A-Za-z_][\w-]*)")
 MARK = "\x00"  # stands for a template expression inside a class attribute
+INCLUDE = re.compile(r"""\{%\s*include\s+["']([^"']+)["']""")
+STRING_IN_LIST = re.compile(r"""["']([^"']+)["']""")
+
+
+# crispy-forms' Bootstrap 5 pack templates that the overrides in templates/bootstrap5/ include,
+# as listed in trim.mjs (PACK_TEMPLATES): their classes must survive the trim too.
+PACK = Path(crispy_bootstrap5.__file__).parent / "templates"
+PACK_TEMPLATES = (
+    "bootstrap5/uni_form.html",
+    "bootstrap5/layout/help_text_and_errors.html",
+    "bootstrap5/layout/help_text.html",
+)
 
 
 def public_templates() -> list[Path]:
     folders = [ROOT / "templates", *(ROOT / app / "templates" for app in APPS)]
-    return [
+    ours = [
         path
         for folder in folders
         for path in sorted(folder.rglob("*.html"))
         if not path.relative_to(folder).as_posix().startswith(NOT_BOOTSTRAP)
     ]
+    return ours + [PACK / name for name in PACK_TEMPLATES]
+
+
+def label(path: Path) -> str:
+    return (
+        path.relative_to(PACK) if path.is_relative_to(PACK) else path.relative_to(ROOT)
+    ).as_posix()
 
 
 def template_tokens() -> dict[str, set[str]]:
@@ -63,11 +87,29 @@ def template_tokens() -> dict[str, set[str]]:
     expression in it (alert-{{ tag }}) is kept with MARK where the expression was."""
     used: dict[str, set[str]] = {}
     for path in public_templates():
-        for double, single in CLASS_ATTRIBUTE.findall(path.read_text(encoding="utf-8")):
-            value = TEMPLATE_TAG.sub(MARK, double or single)
-            for token in value.split():
-                used.setdefault(token, set()).add(path.relative_to(ROOT).as_posix())
+        text = path.read_text(encoding="utf-8")
+        values = [double or single for double, single in CLASS_ATTRIBUTE.findall(text)]
+        for value in values + CRISPY_FIELD_CLASS.findall(text):
+            for token in TEMPLATE_TAG.sub(MARK, value).split():
+                used.setdefault(token, set()).add(label(path))
     return used
+
+
+def test_the_pack_templates_the_trim_reads_are_the_ones_the_overrides_include():
+    trim = (ROOT / "scripts/bootstrap/trim.mjs").read_text(encoding="utf-8")
+    listed = re.search(r"PACK_TEMPLATES = \[(.*?)\]", trim, re.S).group(1)
+    assert tuple(STRING_IN_LIST.findall(listed)) == PACK_TEMPLATES
+    overrides = (ROOT / "templates/bootstrap5").rglob("*.html")
+    included = {
+        name for path in overrides for name in INCLUDE.findall(path.read_text(encoding="utf-8"))
+    }
+    overridden = {
+        path.relative_to(ROOT / "templates").as_posix()
+        for path in (ROOT / "templates/bootstrap5").rglob("*.html")
+    }
+    # uni_form.html is what {{ form|crispy }} renders; it includes errors.html and field.html.
+    assert included - overridden <= set(PACK_TEMPLATES)
+    assert all((PACK / name).is_file() for name in PACK_TEMPLATES)
 
 
 def code_tokens() -> dict[str, set[str]]:

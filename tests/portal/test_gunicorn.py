@@ -65,6 +65,7 @@ def start_gunicorn(tmp_path):
     env.update(
         DEBUG="false",
         SECRET_KEY="gunicorn-test-" + "x" * 50,
+        PORTAL_URL="https://portal.example.go.id",
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
         VAR_DIR=str(tmp_path / "var"),
         WEB_CONCURRENCY="1",

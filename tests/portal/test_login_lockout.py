@@ -169,6 +169,7 @@ def test_production_cookies_are_secure_http_only_and_same_site():
         "SECRET_KEY": "x" * 60,
         "DATABASE_URL": "sqlite:////tmp/unused.sqlite3",
         "ALLOWED_HOSTS": "portal.example.go.id",
+        "PORTAL_URL": "https://portal.example.go.id",
     }
     result = subprocess.run(  # noqa: S603 - our own interpreter and a fixed script
         [sys.executable, "-c", script],

@@ -403,6 +403,7 @@ def _settings_as_loaded(**env_vars) -> list:
         "SECRET_KEY": "x" * 60,
         "DATABASE_URL": "sqlite:////tmp/unused.sqlite3",
         "ALLOWED_HOSTS": "portal.example.go.id",
+        "PORTAL_URL": "https://portal.example.go.id",
         **env_vars,
     }
     result = subprocess.run(  # noqa: S603 - our own interpreter and a fixed script

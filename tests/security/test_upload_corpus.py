@@ -30,7 +30,7 @@ from layanan import views as layanan_views
 from layanan.models import MAX_DOCUMENT_BYTES, Letter, RequirementDocument
 from layanan.storage import private_storage
 from tests.factories import BusinessFactory, OfficialFactory
-from tests.kelurahan.test_admin_isolation import form_payload
+from tests.isolation import form_payload
 from tests.layanan.conftest import issue, sign, signed_letter, signer_a, verified_letter  # noqa: F401
 from tests.layanan.online import request_form, request_url
 from tests.security import pdfs

@@ -3,6 +3,7 @@ photos are re-encoded with thumbnails; the map picker is on the form."""
 
 from __future__ import annotations
 
+import functools
 import io
 
 import pytest
@@ -12,13 +13,17 @@ from PIL import Image
 
 from kelurahan.models import Kelurahan
 from tests.factories import BusinessFactory, ProductFactory, TourismSpotFactory
-from tests.kelurahan.test_admin_isolation import form_payload, outcome, snapshot
+from tests.isolation import (
+    admin_url,
+    assert_answers_like_a_missing_row,
+    assert_lists_own_rows_only,
+    form_payload,
+)
 from tests.umkm.conftest import GPS_IFD, encoded, jpeg_with_gps, stored_files, upload
 from umkm.models import Business, BusinessCategory, BusinessPhoto, Product, Status, TourismSpot
 
 pytestmark = pytest.mark.django_db
 
-MISSING_PK = 999999
 MAKERS = {Business: BusinessFactory, TourismSpot: TourismSpotFactory}
 TENANT_MODELS = [
     m
@@ -26,10 +31,6 @@ TENANT_MODELS = [
     if m._meta.app_label == "umkm" and any(f.name == "kelurahan" for f in m._meta.fields)
 ]
 by_model = pytest.mark.parametrize("model", [Business, TourismSpot], ids=["business", "spot"])
-
-
-def url(model, view: str, *args) -> str:
-    return reverse(f"admin:umkm_{model._meta.model_name}_{view}", args=args)
 
 
 def management(prefix: str, total: int = 0, initial: int = 0) -> dict:
@@ -91,12 +92,6 @@ def spot_data(**changes) -> dict:
 ADD_DATA = {Business: business_data, TourismSpot: spot_data}
 
 
-@pytest.fixture
-def client_a(client, operator_a):
-    client.force_login(operator_a)
-    return client
-
-
 # --- Scoping -----------------------------------------------------------------------------------
 
 
@@ -105,31 +100,26 @@ def test_every_umkm_tenant_model_in_the_admin_is_covered_here():
 
 
 @by_model
-def test_operator_lists_only_own_places_including_drafts(client_a, kelurahan_a, kelurahan_b, model):
+def test_operator_lists_only_own_places_including_drafts(
+    as_operator_a, kelurahan_a, kelurahan_b, model
+):
     mine = MAKERS[model](kelurahan=kelurahan_a, status=Status.DRAFT)
     theirs = MAKERS[model](kelurahan=kelurahan_b)
 
-    response = client_a.get(url(model, "changelist"))
+    listed = assert_lists_own_rows_only(as_operator_a, model, mine, theirs)
 
-    listed = list(response.context["cl"].queryset)
     assert listed == [mine]
-    assert url(model, "change", theirs.pk) not in response.content.decode()
 
 
 @by_model
 @pytest.mark.parametrize("view", ["change", "delete", "history"])
 def test_another_kelurahans_place_answers_like_one_that_does_not_exist(
-    client_a, kelurahan_b, model, view
+    as_operator_a, kelurahan_b, model, view
 ):
     theirs = MAKERS[model](kelurahan=kelurahan_b)
-    before = snapshot(theirs)
+    url_of = functools.partial(admin_url, model, view)
 
-    real = outcome(client_a, "get", url(model, view, theirs.pk), theirs.pk)
-    missing = outcome(client_a, "get", url(model, view, MISSING_PK), MISSING_PK)
-
-    assert real == missing
-    assert real[:2] == (302, reverse("admin:index"))
-    assert snapshot(theirs) == before
+    assert_answers_like_a_missing_row(as_operator_a, "get", url_of, theirs)
 
 
 @by_model
@@ -138,25 +128,21 @@ def test_post_to_another_kelurahans_place_changes_nothing(
 ):
     theirs = MAKERS[model](kelurahan=kelurahan_b)
     client.force_login(diskominfo)
-    data = form_payload(client.get(url(model, "change", theirs.pk)))
+    data = form_payload(client.get(admin_url(model, "change", theirs.pk)))
     data["name"] = "Diubah orang lain"
-    before = snapshot(theirs)
     client.force_login(operator_a)
+    url_of = functools.partial(admin_url, model, "change")
 
-    real = outcome(client, "post", url(model, "change", theirs.pk), theirs.pk, data)
-    missing = outcome(client, "post", url(model, "change", MISSING_PK), MISSING_PK, data)
-
-    assert real == missing
-    assert snapshot(theirs) == before
+    assert_answers_like_a_missing_row(client, "post", url_of, theirs, data)
 
 
 @by_model
-def test_operator_edits_own_place(client_a, kelurahan_a, model):
+def test_operator_edits_own_place(as_operator_a, kelurahan_a, model):
     mine = MAKERS[model](kelurahan=kelurahan_a)
-    data = form_payload(client_a.get(url(model, "change", mine.pk)))
+    data = form_payload(as_operator_a.get(admin_url(model, "change", mine.pk)))
     data["name"] = "Nama baru"
 
-    response = client_a.post(url(model, "change", mine.pk), data)
+    response = as_operator_a.post(admin_url(model, "change", mine.pk), data)
 
     assert response.status_code == 302, response.context["adminform"].form.errors
     mine.refresh_from_db()
@@ -165,9 +151,11 @@ def test_operator_edits_own_place(client_a, kelurahan_a, model):
 
 @by_model
 def test_adding_stamps_the_operators_kelurahan_whatever_the_post_names(
-    client_a, kelurahan_a, kelurahan_b, model
+    as_operator_a, kelurahan_a, kelurahan_b, model
 ):
-    response = client_a.post(url(model, "add"), ADD_DATA[model](kelurahan=kelurahan_b.pk))
+    response = as_operator_a.post(
+        admin_url(model, "add"), ADD_DATA[model](kelurahan=kelurahan_b.pk)
+    )
 
     assert response.status_code == 302, response.context["adminform"].form.errors
     added = model.objects.get()
@@ -177,7 +165,7 @@ def test_adding_stamps_the_operators_kelurahan_whatever_the_post_names(
 def test_redaksi_manages_umkm_of_their_kelurahan_too(client, redaksi_a, kelurahan_a):
     client.force_login(redaksi_a)
 
-    response = client.post(url(Business, "add"), business_data())
+    response = client.post(admin_url(Business, "add"), business_data())
 
     assert response.status_code == 302
     assert Business.objects.get().kelurahan == kelurahan_a
@@ -185,13 +173,13 @@ def test_redaksi_manages_umkm_of_their_kelurahan_too(client, redaksi_a, keluraha
 
 @by_model
 def test_delete_selected_with_another_kelurahans_ids_deletes_only_own(
-    client_a, kelurahan_a, kelurahan_b, model
+    as_operator_a, kelurahan_a, kelurahan_b, model
 ):
     mine = MAKERS[model](kelurahan=kelurahan_a)
     theirs = MAKERS[model](kelurahan=kelurahan_b)
 
-    client_a.post(
-        url(model, "changelist"),
+    as_operator_a.post(
+        admin_url(model, "changelist"),
         {"action": "delete_selected", "_selected_action": [mine.pk, theirs.pk], "post": "yes"},
     )
 
@@ -204,13 +192,13 @@ def test_delete_selected_with_another_kelurahans_ids_deletes_only_own(
     [("publish", Status.PENDING, Status.PUBLISHED), ("hide", Status.PUBLISHED, Status.HIDDEN)],
 )
 def test_publish_and_hide_never_touch_another_kelurahans_places(
-    client_a, kelurahan_a, kelurahan_b, model, action, start, end
+    as_operator_a, kelurahan_a, kelurahan_b, model, action, start, end
 ):
     mine = MAKERS[model](kelurahan=kelurahan_a, status=start)
     theirs = MAKERS[model](kelurahan=kelurahan_b, status=start)
 
-    response = client_a.post(
-        url(model, "changelist"), {"action": action, "_selected_action": [mine.pk, theirs.pk]}
+    response = as_operator_a.post(
+        admin_url(model, "changelist"), {"action": action, "_selected_action": [mine.pk, theirs.pk]}
     )
 
     assert response.status_code == 302
@@ -220,7 +208,7 @@ def test_publish_and_hide_never_touch_another_kelurahans_places(
 
 
 def test_products_and_photos_added_inline_belong_to_the_places_kelurahan(
-    client_a, kelurahan_a, kelurahan_b
+    as_operator_a, kelurahan_a, kelurahan_b
 ):
     data = business_data(
         kelurahan=kelurahan_b.pk,
@@ -240,7 +228,7 @@ def test_products_and_photos_added_inline_belong_to_the_places_kelurahan(
         },  # fmt: skip
     )
 
-    response = client_a.post(url(Business, "add"), data)
+    response = as_operator_a.post(admin_url(Business, "add"), data)
 
     assert response.status_code == 302, response.context["errors"]
     business = Business.objects.get()
@@ -256,21 +244,21 @@ def test_diskominfo_moving_a_business_takes_its_products_and_photos_along(
     ProductFactory(kelurahan=kelurahan_a, place=business)
     add_photo(business)
     client.force_login(diskominfo)
-    data = form_payload(client.get(url(Business, "change", business.pk)))
+    data = form_payload(client.get(admin_url(Business, "change", business.pk)))
     data["kelurahan"] = kelurahan_b.pk
 
-    response = client.post(url(Business, "change", business.pk), data)
+    response = client.post(admin_url(Business, "change", business.pk), data)
 
     assert response.status_code == 302, response.context["errors"]
     assert set(Product.objects.values_list("kelurahan_id", flat=True)) == {kelurahan_b.pk}
     assert set(BusinessPhoto.objects.values_list("kelurahan_id", flat=True)) == {kelurahan_b.pk}
 
 
-def test_the_category_list_is_edited_by_diskominfo_only(client_a, client, diskominfo):
+def test_the_category_list_is_edited_by_diskominfo_only(as_operator_a, client, diskominfo):
     add = reverse("admin:umkm_businesscategory_add")
     data = {"name": "Digital", "slug": "digital", "rank": "9"}
 
-    assert client_a.post(add, data).status_code == 403
+    assert as_operator_a.post(add, data).status_code == 403
     assert not BusinessCategory.objects.filter(slug="digital").exists()
     client.force_login(diskominfo)
     assert client.post(add, data).status_code == 302
@@ -281,7 +269,7 @@ def test_the_category_list_is_edited_by_diskominfo_only(client_a, client, diskom
 
 
 def photo_post(client, business, image_upload, **row):
-    data = form_payload(client.get(url(Business, "change", business.pk)))
+    data = form_payload(client.get(admin_url(Business, "change", business.pk)))
     existing = int(data["photos-TOTAL_FORMS"]) - 1  # the form has one blank extra row
     data.update(management("photos", total=existing + 1, initial=existing))
     prefix = f"photos-{existing}"
@@ -295,17 +283,17 @@ def photo_post(client, business, image_upload, **row):
     )
     if row.get("is_cover"):
         data[f"{prefix}-is_cover"] = "on"
-    return client.post(url(Business, "change", business.pk), data)
+    return client.post(admin_url(Business, "change", business.pk), data)
 
 
 def test_an_uploaded_photo_is_stored_as_a_jpeg_without_gps_with_a_webp_thumbnail(
-    client_a, kelurahan_a
+    as_operator_a, kelurahan_a
 ):
     business = BusinessFactory(kelurahan=kelurahan_a)
     original = jpeg_with_gps(size=(3000, 2000))
     assert Image.open(io.BytesIO(original)).getexif().get_ifd(GPS_IFD)
 
-    response = photo_post(client_a, business, upload(original, name="../rumah.php.jpg"))
+    response = photo_post(as_operator_a, business, upload(original, name="../rumah.php.jpg"))
 
     assert response.status_code == 302, response.context["errors"]
     photo = BusinessPhoto.objects.get()
@@ -333,11 +321,11 @@ def test_an_uploaded_photo_is_stored_as_a_jpeg_without_gps_with_a_webp_thumbnail
     ids=["php-named-jpg", "svg-named-png", "gif-named-jpg"],
 )
 def test_a_disguised_file_is_refused_with_a_message_and_nothing_is_stored(
-    client_a, kelurahan_a, media_root, data, name
+    as_operator_a, kelurahan_a, media_root, data, name
 ):
     business = BusinessFactory(kelurahan=kelurahan_a)
 
-    response = photo_post(client_a, business, upload(data, name=name))
+    response = photo_post(as_operator_a, business, upload(data, name=name))
 
     assert response.status_code == 200
     errors = str(response.context["errors"])
@@ -347,11 +335,11 @@ def test_a_disguised_file_is_refused_with_a_message_and_nothing_is_stored(
 
 
 def test_a_decompression_bomb_is_refused_with_a_message_and_nothing_is_stored(
-    client_a, kelurahan_a, media_root, decompression_bomb
+    as_operator_a, kelurahan_a, media_root, decompression_bomb
 ):
     business = BusinessFactory(kelurahan=kelurahan_a)
 
-    response = photo_post(client_a, business, upload(decompression_bomb, name="bom.png"))
+    response = photo_post(as_operator_a, business, upload(decompression_bomb, name="bom.png"))
 
     assert response.status_code == 200
     assert "too large in pixels" in str(response.context["errors"])
@@ -360,58 +348,60 @@ def test_a_decompression_bomb_is_refused_with_a_message_and_nothing_is_stored(
 
 
 def test_a_photo_over_the_size_cap_is_refused_naming_the_limit(
-    client_a, kelurahan_a, media_root, settings
+    as_operator_a, kelurahan_a, media_root, settings
 ):
     settings.MAX_IMAGE_UPLOAD_BYTES = 10_000
     business = BusinessFactory(kelurahan=kelurahan_a)
     noisy = encoded(Image.effect_noise((400, 400), 90).convert("RGB"), "JPEG")
     assert len(noisy) > 10_000
 
-    response = photo_post(client_a, business, upload(noisy))
+    response = photo_post(as_operator_a, business, upload(noisy))
 
     assert response.status_code == 200
     assert "the limit is" in str(response.context["errors"])
     assert stored_files(media_root) == []
 
 
-def test_two_cover_photos_are_refused_with_a_form_error(client_a, kelurahan_a, add_photo):
+def test_two_cover_photos_are_refused_with_a_form_error(as_operator_a, kelurahan_a, add_photo):
     business = BusinessFactory(kelurahan=kelurahan_a)
     add_photo(business, is_cover=True)
 
-    response = photo_post(client_a, business, upload(jpeg_with_gps()), is_cover=True)
+    response = photo_post(as_operator_a, business, upload(jpeg_with_gps()), is_cover=True)
 
     assert response.status_code == 200
     assert "Only one photo can be the cover" in str(response.context["errors"])
     assert BusinessPhoto.objects.count() == 1
 
 
-def test_the_cover_moves_from_one_photo_to_another_in_one_save(client_a, kelurahan_a, add_photo):
+def test_the_cover_moves_from_one_photo_to_another_in_one_save(
+    as_operator_a, kelurahan_a, add_photo
+):
     business = BusinessFactory(kelurahan=kelurahan_a)
     first = add_photo(business, is_cover=True, rank=0)
     second = add_photo(business, rank=1)
-    data = form_payload(client_a.get(url(Business, "change", business.pk)))
+    data = form_payload(as_operator_a.get(admin_url(Business, "change", business.pk)))
     rows = {str(data[f"photos-{i}-id"]): i for i in range(2)}
     data.pop(f"photos-{rows[str(first.pk)]}-is_cover", None)
     data[f"photos-{rows[str(second.pk)]}-is_cover"] = "on"
 
-    response = client_a.post(url(Business, "change", business.pk), data)
+    response = as_operator_a.post(admin_url(Business, "change", business.pk), data)
 
     assert response.status_code == 302, response.context["errors"]
     assert list(BusinessPhoto.objects.filter(is_cover=True)) == [second]
 
 
 def test_deleting_a_photo_removes_its_files(
-    client_a, kelurahan_a, add_photo, media_root, django_capture_on_commit_callbacks
+    as_operator_a, kelurahan_a, add_photo, media_root, django_capture_on_commit_callbacks
 ):
     business = BusinessFactory(kelurahan=kelurahan_a)
     photo = add_photo(business)
     assert len(stored_files(media_root)) == 2
-    data = form_payload(client_a.get(url(Business, "change", business.pk)))
+    data = form_payload(as_operator_a.get(admin_url(Business, "change", business.pk)))
     row = next(i for i in range(2) if str(data.get(f"photos-{i}-id")) == str(photo.pk))
     data[f"photos-{row}-DELETE"] = "on"
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client_a.post(url(Business, "change", business.pk), data)
+        response = as_operator_a.post(admin_url(Business, "change", business.pk), data)
 
     assert response.status_code == 302
     assert not BusinessPhoto.objects.exists()
@@ -423,11 +413,11 @@ def test_deleting_a_photo_removes_its_files(
 
 @by_model
 def test_the_form_has_the_map_picker_with_both_number_inputs_still_editable(
-    client_a, kelurahan_a, model
+    as_operator_a, kelurahan_a, model
 ):
     Kelurahan.objects.filter(pk=kelurahan_a.pk).update(latitude="-7.560000", longitude="110.790000")
 
-    response = client_a.get(url(model, "add"))
+    response = as_operator_a.get(admin_url(model, "add"))
 
     html = response.content.decode()
     assert 'type="number" name="latitude"' in html and 'type="number" name="longitude"' in html
@@ -436,16 +426,16 @@ def test_the_form_has_the_map_picker_with_both_number_inputs_still_editable(
     assert "vendor/leaflet/leaflet-markercluster.js" in html and "js/map_picker.js" in html
 
 
-def test_leaflet_is_not_loaded_on_admin_forms_without_a_map(client_a):
-    response = client_a.get(reverse("admin:kelurahan_article_add"))
+def test_leaflet_is_not_loaded_on_admin_forms_without_a_map(as_operator_a):
+    response = as_operator_a.get(reverse("admin:kelurahan_article_add"))
 
     assert response.status_code == 200
     assert "leaflet" not in response.content.decode()
 
 
-def test_the_admin_form_refuses_a_point_outside_indonesia(client_a):
-    response = client_a.post(
-        url(Business, "add"), business_data(latitude="51.5", longitude="-0.12")
+def test_the_admin_form_refuses_a_point_outside_indonesia(as_operator_a):
+    response = as_operator_a.post(
+        admin_url(Business, "add"), business_data(latitude="51.5", longitude="-0.12")
     )
 
     assert response.status_code == 200

@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
+from kelurahan.tenancy import unscoped
 from portal.demo import DEMO_NIK, DEMO_PASSWORD, demo_city_setup
 
 
@@ -9,7 +10,8 @@ class Command(BaseCommand):
     help = "Provision Kota Surakarta (33.72) with demo content and demo staff accounts."
 
     def handle(self, *args, **options):
-        filled, logins = demo_city_setup()
+        with unscoped("demo setup: content for every kelurahan of the demo city"):
+            filled, logins = demo_city_setup()
         if filled:
             self.stdout.write(self.style.SUCCESS(f"Demo content written for {filled} kelurahan."))
         else:
