@@ -189,9 +189,7 @@ class RWAdmin(ScopedAdmin):
         # An RW moved by Diskominfo takes its RTs along.
         RT.objects.unscoped("the RTs of an RW Diskominfo moves").filter(rw=obj).exclude(
             kelurahan_id=obj.kelurahan_id
-        ).update(
-            kelurahan_id=obj.kelurahan_id
-        )
+        ).update(kelurahan_id=obj.kelurahan_id)
 
     def save_formset(self, request, form, formset, change):
         # RTs belong to the RW's kelurahan, never to one a request names.

@@ -236,7 +236,7 @@ class TenantQuerySet(PageCacheQuerySet):
 
 
 def _caller() -> str:
-    """ ' (at app/module.py:42)': the project's line that made the query, for the error."""
+    """' (at app/module.py:42)': the project's line that made the query, for the error."""
     for frame in reversed(traceback.extract_stack()[:-3]):
         path = Path(frame.filename)
         if path.is_relative_to(_PROJECT) and not path.is_relative_to(_PROJECT / ".venv"):

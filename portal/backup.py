@@ -672,9 +672,11 @@ def restore_verify(*, using: str = "default") -> VerifyReport:
     from layanan.selectors import letter_for_verification
 
     report = VerifyReport()
-    letters = Letter.objects.unscoped("a restore's check of every kelurahan's letters").exclude(
-        pdf=""
-    ).only("id", "number", "pdf", "pdf_sha256")
+    letters = (
+        Letter.objects.unscoped("a restore's check of every kelurahan's letters")
+        .exclude(pdf="")
+        .only("id", "number", "pdf", "pdf_sha256")
+    )
     for letter in letters.iterator(chunk_size=500):
         report.letters_with_pdf += 1
         found = _sha256_of(letter.pdf)
