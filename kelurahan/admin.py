@@ -1,4 +1,4 @@
-"""Staff screens for kelurahan content, all scoped through KelurahanScopedAdmin."""
+"""Staff screens for kelurahan content, all scoped through KelurahanScopedMixin."""
 
 from django import forms
 from django.contrib import admin, messages

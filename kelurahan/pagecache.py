@@ -35,6 +35,7 @@ import functools
 import gzip
 import hashlib
 import time
+from contextvars import ContextVar
 from urllib.parse import urlencode
 
 from django.apps import apps
@@ -54,6 +55,18 @@ MAX_PATH = 200
 # A bulk write touching more kelurahan than this empties every page (one write) instead of
 # bumping each kelurahan's version (provisioning a whole province, say).
 MAX_OWNERS = 50
+
+# True while a page is rendered to be kept within DATABASE_REPLICA_PIN_SECONDS of a change to
+# what it shows: the replica router (portal/db.py) then reads from the primary, so a copy kept
+# under the new version never holds rows a lagging replica had not replayed yet.
+render_after_change: ContextVar[bool] = ContextVar("render_after_change", default=False)
+
+
+def _changed_recently(versions: tuple) -> bool:
+    if "replica" not in settings.DATABASES:
+        return False
+    window = settings.DATABASE_REPLICA_PIN_SECONDS * 1_000_000_000
+    return bool(window) and time.time_ns() - max(versions) < window
 
 
 def _kelurahan_key(slug: str) -> str:
@@ -170,9 +183,13 @@ def cached_public_page(
             if kept is not None and kept[0] == versions:
                 _rendered_under, compressed, headers = kept
                 return _from_copy(request, compressed, headers)
-            response = view(request, *args, **kwargs)
-            if hasattr(response, "render"):
-                response.render()
+            token = render_after_change.set(_changed_recently(versions))
+            try:
+                response = view(request, *args, **kwargs)
+                if hasattr(response, "render"):
+                    response.render()
+            finally:
+                render_after_change.reset(token)
             # A page holding a CSRF token belongs to this visitor's cookie: never shared.
             personal = response.cookies or request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
             if response.status_code == 200 and not response.streaming and not personal:

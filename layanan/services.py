@@ -473,15 +473,18 @@ def letter_files_sweep(*, older_than: datetime.timedelta = datetime.timedelta(ho
     removed = 0
 
     def walk(folder: str):
-        directories, files = storage.listdir(folder)
+        # A bucket has no folders to ask exists() about: a missing prefix lists as empty, a
+        # missing directory on disk raises.
+        try:
+            directories, files = storage.listdir(folder)
+        except FileNotFoundError:
+            return
         for name in files:
             yield f"{folder}/{name}"
         for directory in directories:
             yield from walk(f"{folder}/{directory}")
 
     for folder in ("letters", "documents"):
-        if not storage.exists(folder):
-            continue
         for name in walk(folder):
             if name not in referenced and storage.get_modified_time(name) < cutoff:
                 storage.delete(name)

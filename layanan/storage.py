@@ -1,23 +1,66 @@
 """Private file storage for letter PDFs and uploaded documents: no URL, outside MEDIA_ROOT.
 
 Files here are served only by views that check the user's kelurahan (or a resident's tracking
-code), never by the web server.
+code), never by the web server. The storage is a local folder (PRIVATE_ROOT), or, with object
+storage configured (S3_BUCKET, docs/decisions/object-storage.md), a bucket whose objects are all
+ACL private: there, after the same check, a view may hand out a presigned URL that lasts
+PRIVATE_URL_SECONDS, and nothing else.
 """
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.utils.functional import LazyObject
+from django.utils.http import content_disposition_header
+
+NO_URL = "Private files have no URL; serve them through a view that checks access."
 
 
 class NoURLFileSystemStorage(FileSystemStorage):
     """A FileSystemStorage whose files have no URL (base_url=None alone falls back to MEDIA_URL)."""
 
     def url(self, name):
-        raise ValueError("Private files have no URL; serve them through a view that checks access.")
+        raise ValueError(NO_URL)
+
+
+def _private_s3_storage(options: dict):
+    """An S3Storage whose objects are private and whose url() refuses, like the folder's; only
+    `presigned_url`, called by a view after its access check, gives a (short-lived) address."""
+    from storages.backends.s3 import S3Storage
+
+    class PrivateS3Storage(S3Storage):
+        default_acl = "private"
+        querystring_auth = True
+        custom_domain = None
+
+        def url(self, name, parameters=None, expire=None, http_method=None):
+            raise ValueError(NO_URL)
+
+        def presigned_url(
+            self, name: str, *, content_type: str, filename: str, attachment: bool = True
+        ) -> str:
+            """A GET address of `name` valid for PRIVATE_URL_SECONDS, answered with our
+            filename, type and no-store. Only for a request that passed the access check."""
+            return super().url(
+                name,
+                parameters={
+                    "ResponseContentType": content_type,
+                    "ResponseContentDisposition": content_disposition_header(attachment, filename),
+                    "ResponseCacheControl": "private, no-store",
+                },
+                expire=settings.PRIVATE_URL_SECONDS,
+            )
+
+    # The class attributes are defaults; the options may not loosen them.
+    return PrivateS3Storage(
+        **{**options, "default_acl": "private", "querystring_auth": True, "custom_domain": None}
+    )
 
 
 class PrivateStorage(LazyObject):
     def _setup(self):
+        if settings.PRIVATE_STORAGE_S3:
+            self._wrapped = _private_s3_storage(settings.PRIVATE_STORAGE_S3)
+            return
         self._wrapped = NoURLFileSystemStorage(
             location=settings.PRIVATE_ROOT, base_url=None, file_permissions_mode=0o640
         )

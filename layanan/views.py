@@ -121,14 +121,12 @@ def letter_pdf(request, pk):
         action=AccessLog.Action.DOWNLOAD,
         subject=f"{letter.number} ({letter.name})",
     )
-    response = FileResponse(
-        letter.pdf.open("rb"),
+    return _private_file_response(
+        letter.pdf,
         content_type="application/pdf",
         filename=f"{letter.number.replace('/', '-')}.pdf",
+        as_attachment=False,
     )
-    # Personal data: no shared cache, and no browser cache left on the office computer.
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # --- Online requests and tracking (residents, no account) ---------------------------------------
@@ -176,11 +174,29 @@ def _client_ip(request) -> str:
     return request.META.get(source, "")
 
 
-def _private_file_response(file, *, content_type: str, filename: str) -> FileResponse:
-    """A private file as a download that no shared cache or browser cache keeps."""
-    response = FileResponse(
-        file.open("rb"), content_type=content_type, as_attachment=True, filename=filename
-    )
+def _private_file_response(
+    file, *, content_type: str, filename: str, as_attachment: bool = True
+) -> FileResponse | HttpResponseRedirect:
+    """A private file, for a request that passed its access check, that no shared cache or
+    browser cache keeps (personal data, often on an office computer).
+
+    Streamed from its storage (a folder or a bucket alike); with object storage and
+    PRIVATE_FILES_REDIRECT, a redirect to a presigned URL of PRIVATE_URL_SECONDS instead, so the
+    web node does not carry the bytes."""
+    storage = file.storage
+    if settings.PRIVATE_FILES_REDIRECT and hasattr(storage, "presigned_url"):
+        response = HttpResponseRedirect(
+            storage.presigned_url(
+                file.name, content_type=content_type, filename=filename, attachment=as_attachment
+            )
+        )
+    else:
+        response = FileResponse(
+            file.open("rb"),
+            content_type=content_type,
+            as_attachment=as_attachment,
+            filename=filename,
+        )
     response["Cache-Control"] = "private, no-store"
     return response
 

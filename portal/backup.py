@@ -15,7 +15,9 @@ given on the command line. The tar holds, in this order:
 Nothing is held in memory whole: the tar is produced in a thread into a pipe that
 `pyrage.encrypt_io` reads, and read back the same way on restore. Restore stages everything in a
 temporary folder, checks every hash against the manifest, and only then touches the database and
-the storage roots. Archives live in a destination (a folder today, possibly an off-site mount; a
+the storage roots. With object storage configured (S3_BUCKET), files are listed, read and
+restored through the storage API instead of the folders, under the same member names.
+Archives live in a destination (a folder today, possibly an off-site mount; a
 bucket later, issue #13) behind the small `BackupDestination` interface.
 """
 
@@ -42,6 +44,8 @@ from typing import BinaryIO, Protocol
 
 import pyrage
 from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import FileSystemStorage, Storage, default_storage
 from django.db import connections
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
@@ -320,8 +324,28 @@ def portal_version() -> str:
         return "unknown"
 
 
-def _storage_roots() -> dict[str, Path]:
-    return {"private": Path(settings.PRIVATE_ROOT), "media": Path(settings.MEDIA_ROOT)}
+def _storage_roots() -> dict[str, Path | Storage]:
+    """Where each label's files live: a folder (PRIVATE_ROOT, MEDIA_ROOT), or, with object
+    storage configured (S3_BUCKET), the storage itself, read and written through its API."""
+    from layanan.storage import private_storage
+
+    roots: dict[str, Path | Storage] = {}
+    for label, storage, folder in (
+        ("private", private_storage, settings.PRIVATE_ROOT),
+        ("media", default_storage, settings.MEDIA_ROOT),
+    ):
+        # A LazyObject answers isinstance for the storage it stands for.
+        roots[label] = Path(folder) if isinstance(storage, FileSystemStorage) else storage
+    return roots
+
+
+def _stored_names(storage: Storage, folder: str = "") -> Iterator[str]:
+    """Every file in a (bucket) storage, by walking its listdir; sorted within each level."""
+    directories, files = storage.listdir(folder)
+    for name in sorted(files):
+        yield f"{folder}/{name}" if folder else name
+    for directory in sorted(directories):
+        yield from _stored_names(storage, f"{folder}/{directory}" if folder else directory)
 
 
 def _write_tar(
@@ -340,8 +364,24 @@ def _write_tar(
                 tar.addfile(info, reader)
             members[arcname] = {"size": info.size, "sha256": reader.sha256.hexdigest()}
 
+        def add_stored(storage: Storage, name: str, arcname: str) -> None:
+            info = tarfile.TarInfo(arcname)
+            info.size = storage.size(name)
+            info.mtime = int(storage.get_modified_time(name).timestamp())
+            info.mode = 0o640
+            with storage.open(name, "rb") as handle:
+                reader = _HashingReader(handle)
+                tar.addfile(info, reader)
+            members[arcname] = {"size": info.size, "sha256": reader.sha256.hexdigest()}
+
         add(*database)
         for label, root in roots.items():
+            if not isinstance(root, Path):
+                names = list(_stored_names(root))
+                manifest["files"][label] = len(names)
+                for name in names:
+                    add_stored(root, name, f"{label}/{name}")
+                continue
             files = _files(root)
             manifest["files"][label] = len(files)
             for path, relative in files:
@@ -548,7 +588,10 @@ def target_problems(*, using: str = "default") -> list[str]:
     if tables:
         problems.append(f"the database already has {len(tables)} tables")
     for label, root in _storage_roots().items():
-        if root.is_dir() and any(p.is_file() for p in root.rglob("*")):
+        if not isinstance(root, Path):
+            if next(_stored_names(root), None) is not None:
+                problems.append(f"{label} storage (bucket) already holds files")
+        elif root.is_dir() and any(p.is_file() for p in root.rglob("*")):
             problems.append(f"{label} storage {root} already holds files")
     return problems
 
@@ -594,6 +637,16 @@ def files_restore(*, staging: Path) -> dict[str, int]:
     mode = settings.FILE_UPLOAD_PERMISSIONS or 0o640
     for label, root in _storage_roots().items():
         counts[label] = 0
+        if not isinstance(root, Path):
+            for path, relative in _files(staging / label):
+                if root.exists(relative):
+                    root.delete(relative)  # replaced, as on disk: the name must stay the same
+                with path.open("rb") as handle:
+                    saved = root.save(relative, File(handle, name=relative))
+                if saved != relative:
+                    raise BackupError(f"The bucket stored {relative!r} as {saved!r}: refused.")
+                counts[label] += 1
+            continue
         for path, relative in _files(staging / label):
             target = root / relative
             target.parent.mkdir(parents=True, exist_ok=True)

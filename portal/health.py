@@ -3,8 +3,9 @@
 /healthz says only that this process answers: it touches nothing, so a database outage never
 makes an orchestrator restart every web node at once. /readyz checks each part the portal leans
 on and answers JSON per part; 503 only when the database is unreachable (without it no page can
-be served), 200 with "degraded" when the cache or storage is down (pages still render without the
-cache; public pages need no storage). Each part's change of state is logged once, not per probe.
+be served), 200 with "degraded" when the cache, storage or read replica is down (pages still
+render without the cache; public pages need no storage; reads fall back to the primary). Each
+part's change of state is logged once, not per probe.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 import os
 import time
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import connection
@@ -20,6 +22,7 @@ from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 
 from layanan.storage import private_storage
+from portal.db import replica_probe
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +67,9 @@ def _storage() -> None:
 
 
 CHECKS = {"database": _database, "cache": _cache, "storage": _storage}
+if "replica" in settings.DATABASES:
+    # Reported like the other parts; never required: without it reads go to the primary.
+    CHECKS["replica"] = replica_probe  # with PostgreSQL, its lag: "lag_seconds"
 # Parts without which this node serves nothing.
 REQUIRED = {"database"}
 
@@ -71,11 +77,11 @@ REQUIRED = {"database"}
 def _check(name: str, check) -> dict:
     started = time.perf_counter()
     try:
-        check()
+        details = check()
     except Exception as exc:  # noqa: BLE001 - any failure means "not ready", said in the answer
         result = {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:300]}
     else:
-        result = {"ok": True}
+        result = {"ok": True, **(details or {})}
     result["ms"] = round((time.perf_counter() - started) * 1000, 1)
     if _last_ok.get(name) != result["ok"]:
         if result["ok"]:

@@ -51,3 +51,18 @@ class DatabaseOutageFilter(logging.Filter):
         record.exc_info = None
         record.exc_text = None
         return True
+
+
+class ReplicaPoolFilter(logging.Filter):
+    """Drops psycopg's pool warnings about the read replica's pool (named "replica" in
+    settings): while the replica is away the pool retries in the background and warns at every
+    attempt, and portal/db.py already logs the outage once, with its end."""
+
+    POOL_NAME = "replica"
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (
+            record.levelno <= logging.WARNING
+            and isinstance(record.args, tuple)
+            and record.args[:1] == (self.POOL_NAME,)
+        )

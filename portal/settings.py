@@ -135,22 +135,49 @@ DATABASES = {
 }
 if "DATABASE_URL" not in os.environ:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+# A read replica (PostgreSQL streaming replica): DATABASE_REPLICA_URL, optional. Public reads go
+# there; writes, staff screens, transactions and a writer's next DATABASE_REPLICA_PIN_SECONDS stay
+# on the primary (portal/db.py). Unreachable, it is skipped for DATABASE_REPLICA_BREAKER_SECONDS,
+# and a request waits at most DATABASE_REPLICA_POOL_TIMEOUT for it (it has the primary to fall
+# back on, so less than DATABASE_POOL_TIMEOUT). Unset: no second alias, no router, no cookie.
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    # Tests: the replica alias reads the test database (Django's test mirror).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["portal.db.ReplicaRouter"]
+    # Right after TenancyMiddleware: it decides where the request reads before any query.
+    MIDDLEWARE.insert(1, "portal.db.ReplicaMiddleware")
+DATABASE_REPLICA_PIN_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=5)
+DATABASE_REPLICA_BREAKER_SECONDS = env.float("DATABASE_REPLICA_BREAKER_SECONDS", default=10)
+
+
+def _postgresql_options(database: dict, *, alias: str, pool_timeout: float) -> None:
+    """The same connection handling for the primary and the replica."""
     # Keep: with the pool, Django passes ConnectionPool.check_connection, so a connection cut by
     # a database restart is replaced before a request gets it (scripts/load_faults.py shows it).
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    database["CONN_HEALTH_CHECKS"] = True
     if env.bool("DATABASE_POOL", default=True):
-        # psycopg 3's pool, one per process; it replaces persistent connections.
-        DATABASES["default"]["CONN_MAX_AGE"] = 0
-        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        # psycopg 3's pool, one per process and alias; it replaces persistent connections.
+        database["CONN_MAX_AGE"] = 0
+        database.setdefault("OPTIONS", {})["pool"] = {
             "min_size": env.int("DATABASE_POOL_MIN", default=2),
             "max_size": env.int("DATABASE_POOL_MAX", default=10),
             # How long a request waits for a connection while the database is unreachable
             # before it gets the 503 page (and a GET once more, portal.middleware).
-            "timeout": env.float("DATABASE_POOL_TIMEOUT", default=5),
+            "timeout": pool_timeout,
+            # psycopg's pool logs name it (portal.logfilters.ReplicaPoolFilter).
+            "name": alias,
         }
     else:
-        DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+        database["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+
+
+for _alias, _pool_timeout in (
+    ("default", env.float("DATABASE_POOL_TIMEOUT", default=5)),
+    ("replica", env.float("DATABASE_REPLICA_POOL_TIMEOUT", default=1)),
+):
+    if _alias in DATABASES and DATABASES[_alias]["ENGINE"] == "django.db.backends.postgresql":
+        _postgresql_options(DATABASES[_alias], alias=_alias, pool_timeout=_pool_timeout)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: CACHE_URL, e.g. redis://127.0.0.1:6379/1. Default: local memory. It only accelerates:
@@ -200,9 +227,22 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# Object storage (docs/decisions/object-storage.md): with S3_BUCKET set, public media go to that
+# bucket under media/ (readable by anyone, at S3_MEDIA_URL or the endpoint's address), and
+# letter PDFs and requirement documents to S3_PRIVATE_BUCKET (default: the same bucket) under
+# private/, always ACL private and reached only through our checked views. Without it: the local
+# folders below, as `make run` uses them.
+S3_BUCKET = env.str("S3_BUCKET", default="")
+S3_PRIVATE_BUCKET = env.str("S3_PRIVATE_BUCKET", default="") or S3_BUCKET
+S3_MEDIA_URL = env.str("S3_MEDIA_URL", default="").rstrip("/")
+# With object storage, a staff or resident download may be answered by a redirect to a presigned
+# URL (valid PRIVATE_URL_SECONDS) issued after the same access check, instead of streaming it.
+PRIVATE_FILES_REDIRECT = env.bool("PRIVATE_FILES_REDIRECT", default=False)
+PRIVATE_URL_SECONDS = env.int("PRIVATE_URL_SECONDS", default=60)
+PRIVATE_STORAGE_S3 = None  # the private bucket's S3Storage options (layanan/storage.py)
 # Public media (officials' photos) is served by Django itself unless a front server or object
 # storage takes over; private documents never live under MEDIA_ROOT.
-SERVE_MEDIA = env.bool("SERVE_MEDIA", default=True)
+SERVE_MEDIA = env.bool("SERVE_MEDIA", default=not S3_BUCKET)
 # Letter PDFs and uploaded documents: never under MEDIA_ROOT, never served by URL.
 PRIVATE_ROOT = Path(env.str("PRIVATE_ROOT", default=str(VAR_DIR / "private")))
 # Backups (portal/backup.py, docs/operations.md): `manage.py backup_create` writes one archive of
@@ -243,6 +283,33 @@ STORAGES = {
     },
 }
 WHITENOISE_MAX_AGE = 365 * 24 * 3600 if not DEBUG else 0
+if S3_BUCKET:
+    # Credentials: S3_ACCESS_KEY_ID/S3_SECRET_ACCESS_KEY, else boto3's own chain (AWS_* variables,
+    # an instance role). Never overwrite: a name taken gets a new one, as on the filesystem.
+    _s3 = {
+        "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+        "region_name": env.str("S3_REGION", default="") or None,
+        "access_key": env.str("S3_ACCESS_KEY_ID", default="") or None,
+        "secret_key": env.str("S3_SECRET_ACCESS_KEY", default="") or None,
+        "signature_version": "s3v4",
+        "file_overwrite": False,
+    }
+    _media_address = urlsplit(S3_MEDIA_URL)
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **_s3,
+            "bucket_name": S3_BUCKET,
+            "location": "media",
+            # Empty S3_MEDIA_ACL: no ACL sent (a bucket policy makes media/ public instead).
+            "default_acl": env.str("S3_MEDIA_ACL", default="public-read") or None,
+            # Public URLs without a signature: they never expire inside a cached page.
+            "querystring_auth": False,
+            "custom_domain": (_media_address.netloc + _media_address.path) or None,
+            "url_protocol": f"{_media_address.scheme or 'https'}:",
+        },
+    }
+    PRIVATE_STORAGE_S3 = {**_s3, "bucket_name": S3_PRIVATE_BUCKET, "location": "private"}
 
 # Security: production defaults are strict; local (DEBUG) and test runs relax what needs HTTPS.
 _SECURE = not (DEBUG or TESTING)
@@ -345,6 +412,16 @@ def _tile_origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+def _media_origins() -> list[str]:
+    """Where public media's images come from when they live in a bucket (CSP img-src)."""
+    if not S3_BUCKET:
+        return []
+    address = S3_MEDIA_URL or STORAGES["default"]["OPTIONS"]["endpoint_url"]
+    if not address:
+        return ["https://*.amazonaws.com"]
+    return [_tile_origin(address)]
+
+
 # Content-Security-Policy: scripts, styles, fonts and data only from this site; images also from
 # the tile server. No inline script anywhere (data for maps travels in json_script blocks, which
 # browsers never execute), no plugins, no framing, forms post only here.
@@ -353,7 +430,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:", _tile_origin(MAP_TILE_URL)],
+        "img-src": [SELF, "data:", _tile_origin(MAP_TILE_URL)] + _media_origins(),
         "font-src": [SELF],
         "connect-src": [SELF],
         "object-src": [NONE],
@@ -389,12 +466,17 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     # One line per database outage instead of a traceback per request (portal/logfilters.py).
-    "filters": {"database_outage": {"()": "portal.logfilters.DatabaseOutageFilter"}},
+    "filters": {
+        "database_outage": {"()": "portal.logfilters.DatabaseOutageFilter"},
+        "replica_pool": {"()": "portal.logfilters.ReplicaPoolFilter"},
+    },
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # WeasyPrint narrates every rendering step at INFO.
     "loggers": {
         "django.request": {"filters": ["database_outage"]},
+        # The read replica's outage is logged once by portal/db.py, not per reconnect attempt.
+        "psycopg.pool": {"filters": ["replica_pool"]},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
     },
