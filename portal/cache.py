@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import functools
 import logging
-import threading
 import time
 
 import redis
 from django.core.cache.backends import redis as django_redis
 from django.dispatch import Signal
+
+from portal.breaker import Breaker as BaseBreaker
 
 logger = logging.getLogger(__name__)
 
@@ -41,33 +42,14 @@ DEFAULT_BREAKER_SECONDS = 5.0
 UNAVAILABLE = (redis.ConnectionError, redis.TimeoutError, OSError)
 
 
-class Breaker:
-    """A circuit breaker for one cache: open for `cooldown` seconds after a failure, then one
-    call is let through to probe; a success closes it. Thread-safe (gunicorn may run threads)."""
+class Breaker(BaseBreaker):
+    """The breaker of one cache. A write skipped or failed while Redis is away is remembered:
+    the success that ends the outage says so, and the pages are then emptied (portal/apps.py)."""
 
     def __init__(self, *, name: str, cooldown: float, clock=time.monotonic):
+        super().__init__(cooldown=cooldown, clock=clock)
         self.name = name
-        self.cooldown = cooldown
-        self.clock = clock
-        self._lock = threading.Lock()
-        self._open_until = 0.0
-        self._down_since: float | None = None
         self._writes_lost = False
-
-    @property
-    def is_down(self) -> bool:
-        return self._down_since is not None
-
-    def allows(self) -> bool:
-        """Whether to try the cache now (always while it is up; once per cooldown while down)."""
-        if self._down_since is None:
-            return True
-        with self._lock:
-            now = self.clock()
-            if now < self._open_until:
-                return False
-            self._open_until = now + self.cooldown  # this caller probes; the others skip
-            return True
 
     def skipped(self, *, write: bool) -> None:
         if write:
@@ -75,13 +57,10 @@ class Breaker:
 
     def failed(self, exc: BaseException, *, write: bool) -> None:
         with self._lock:
-            now = self.clock()
-            self._open_until = now + self.cooldown
             if write:
                 self._writes_lost = True
-            if self._down_since is not None:
+            if not self._open():
                 return
-            self._down_since = now
         logger.warning(
             "Cache %s unavailable (%s: %s); serving without it, trying again every %g s",
             self.name,
@@ -92,14 +71,12 @@ class Breaker:
 
     def succeeded(self) -> bool:
         """Record a success; True when it ended an outage during which writes were lost."""
-        if self._down_since is None:
+        if not self.is_down:
             return False
         with self._lock:
-            if self._down_since is None:
+            seconds = self._close()
+            if seconds is None:
                 return False
-            seconds = self.clock() - self._down_since
-            self._down_since = None
-            self._open_until = 0.0
             lost, self._writes_lost = self._writes_lost, False
         logger.warning("Cache %s available again after %.1f s", self.name, seconds)
         return lost

@@ -30,8 +30,6 @@ is cut mid-request runs once more, on the primary.
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -41,6 +39,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.urls import reverse
 
 from kelurahan.pagecache import render_after_change
+from portal.breaker import Breaker
 from portal.errors import database_unreachable
 
 logger = logging.getLogger(__name__)
@@ -71,38 +70,14 @@ class _Routing:
 _routing: ContextVar[_Routing | None] = ContextVar("portal_db_routing", default=None)
 
 
-class ReplicaBreaker:
-    """Open for `cooldown` seconds after the replica failed, then one caller probes; a success
-    closes it. Thread-safe. Logs once when an outage starts and once when it ends."""
-
-    def __init__(self, *, cooldown: float, clock=time.monotonic):
-        self.cooldown = cooldown
-        self.clock = clock
-        self._lock = threading.Lock()
-        self._retry_at = 0.0
-        self._down_since: float | None = None
-
-    @property
-    def is_down(self) -> bool:
-        return self._down_since is not None
-
-    def allows(self) -> bool:
-        if self._down_since is None:
-            return True
-        with self._lock:
-            now = self.clock()
-            if now < self._retry_at:
-                return False
-            self._retry_at = now + self.cooldown  # this caller probes; the others skip
-            return True
+class ReplicaBreaker(Breaker):
+    """The replica's breaker (portal/breaker.py); logs once when an outage starts and once when
+    it ends."""
 
     def failed(self, exc: BaseException) -> None:
         with self._lock:
-            now = self.clock()
-            self._retry_at = now + self.cooldown
-            if self._down_since is not None:
+            if not self._open():
                 return
-            self._down_since = now
         first_line = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
         logger.warning(
             "Database replica unavailable (%s: %s); reading from the primary, "
@@ -113,15 +88,12 @@ class ReplicaBreaker:
         )
 
     def succeeded(self) -> None:
-        if self._down_since is None:
+        if not self.is_down:
             return
         with self._lock:
-            if self._down_since is None:
-                return
-            seconds = self.clock() - self._down_since
-            self._down_since = None
-            self._retry_at = 0.0
-        logger.warning("Database replica available again after %.1f s", seconds)
+            seconds = self._close()
+        if seconds is not None:
+            logger.warning("Database replica available again after %.1f s", seconds)
 
 
 breaker = ReplicaBreaker(cooldown=settings.DATABASE_REPLICA_BREAKER_SECONDS)
