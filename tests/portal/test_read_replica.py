@@ -28,7 +28,8 @@ from django.urls import reverse
 from kelurahan import pagecache
 from kelurahan.models import Kelurahan
 from portal import db
-from umkm.models import Business, BusinessCategory
+from tests.umkm.test_moderation import proposal
+from umkm.models import Business
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIGURED = "replica" in settings.DATABASES
@@ -64,27 +65,6 @@ def settled(kelurahan) -> None:
 
 def home(kelurahan) -> str:
     return reverse("kelurahan:home", kwargs={"slug": kelurahan.slug})
-
-
-def proposal() -> dict:
-    return {
-        "name": "Keripik Tempe Bu Sum",
-        "category": str(BusinessCategory.objects.get(slug="kuliner").pk),
-        "owner_name": "Sumarni",
-        "description": "Keripik tempe renyah, tanpa pengawet.",
-        "products": "Keripik tempe 250 g Rp15.000",
-        "whatsapp": "0812-3456-7890",
-        "phone": "",
-        "address": "Jl. Pajang Baru 7",
-        "rt": "3",
-        "rw": "4",
-        "opening_hours": "Setiap hari",
-        "latitude": "-7.566100",
-        "longitude": "110.791200",
-        "proposer_name": "Budi",
-        "proposer_contact": "0813 1111 2222",
-        "website": "",
-    }
 
 
 class Clock:
