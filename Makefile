@@ -19,6 +19,11 @@ run: $(BIN)/.installed
 	DEBUG=true $(BIN)/python manage.py migrate --noinput
 	DEBUG=true $(BIN)/python manage.py demo_setup
 	@echo "Portal: http://127.0.0.1:$(PORT)/   Staff: http://127.0.0.1:$(PORT)/admin/"
+	@# On PostgreSQL the task worker runs beside the server and stops with it; on SQLite tasks
+	@# run in the server's process (kelurahan/background.py), so there is no worker to start.
+	@case "$$DATABASE_URL" in postgres*) \
+	  DEBUG=true $(BIN)/python manage.py procrastinate worker & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM;; esac; \
 	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 ## test: the whole suite (SQLite unless DATABASE_URL is set)
@@ -50,6 +55,14 @@ bench-faults: $(BIN)/.installed
 .PHONY: bench-lighthouse
 bench-lighthouse: $(BIN)/.installed
 	$(BIN)/python tests/bench/lighthouse.py
+
+## cluster-test: the portal as production runs it, on this machine: HAProxy (Debian package,
+## installed if missing) in front of two gunicorn nodes and a task worker, PostgreSQL primary and
+## streaming replica, Redis, SeaweedFS (S3); a resident's request on one node signed on the other,
+## the page cache across nodes, a worker and a node killed, the replica stopped; prints a table
+.PHONY: cluster-test
+cluster-test: $(BIN)/.installed
+	$(BIN)/python tests/cluster/run.py
 
 ## lint: ruff check and format check
 lint: $(BIN)/.installed

@@ -4,15 +4,16 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Exists, OuterRef
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from kelurahan.forms import ProvisionForm
+from kelurahan import background, hosts, tasks
+from kelurahan.forms import CityAdminForm, KelurahanAdminForm, ProvisionForm
 from kelurahan.images import ReencodedImageField
 from kelurahan.models import (
     RT,
@@ -27,8 +28,9 @@ from kelurahan.models import (
     Official,
     Service,
     StaffMembership,
+    TaskRun,
 )
-from kelurahan.services import ProvisionError, region_provision, staff_two_factor_reset
+from kelurahan.services import staff_two_factor_reset
 from kelurahan.tenancy import TenantQuerySet, is_city_staff, user_can_access, user_kelurahan_id
 
 
@@ -282,8 +284,10 @@ class KelurahanAdmin(KelurahanScopedMixin, admin.ModelAdmin):
     list_filter = ("kind",)
     search_fields = ("name", "code", "slug")
     change_list_template = "admin/kelurahan/kelurahan/change_list.html"
+    form = KelurahanAdminForm
     fieldsets = (
         (None, {"fields": ("name", "code", "kind", "kecamatan", "slug", "postal_code")}),
+        (_("Web address"), {"fields": ("host", "site_address")}),
         (_("Home page"), {"fields": ("welcome_text",)}),
         (
             _("Profile"),
@@ -317,9 +321,13 @@ class KelurahanAdmin(KelurahanScopedMixin, admin.ModelAdmin):
     def city_name(self, obj):
         return obj.kecamatan.city.name
 
+    @admin.display(description=_("site address"))
+    def site_address(self, obj):
+        return hosts.kelurahan_base_url(obj) + "/" if obj.pk else "-"
+
     def get_readonly_fields(self, request, obj=None):
-        readonly = ("code", "kind", "kecamatan")
-        return readonly if is_city_staff(request.user) else (*readonly, "name", "slug")
+        readonly = ("code", "kind", "kecamatan", "site_address")
+        return readonly if is_city_staff(request.user) else (*readonly, "name", "slug", "host")
 
     def has_add_permission(self, request):
         return False  # kelurahan come only from the Provision screen
@@ -338,47 +346,94 @@ class KelurahanAdmin(KelurahanScopedMixin, admin.ModelAdmin):
         ]
 
     def provision_view(self, request):
+        """Diskominfo picks codes; the work runs as a background task (a whole province takes
+        minutes) and the browser goes to its progress page."""
         if not (is_city_staff(request.user) and request.user.has_perm("kelurahan.add_city")):
             raise Http404
         form = ProvisionForm(request.POST or None, city=request.GET.get("city"))
-        report = None
         if request.method == "POST" and form.is_valid():
-            try:
-                report = region_provision(codes=form.cleaned_data["codes"])
-            except ProvisionError as exc:
-                form.add_error(None, str(exc))
-            else:
-                if report.created_count:
-                    messages.success(
-                        request,
-                        _("%(created)d kelurahan/desa provisioned; %(existing)d already existed.")
-                        % {"created": report.created_count, "existing": report.existing_count},
-                    )
-                else:
-                    messages.info(
-                        request,
-                        _("Nothing to do: all %(existing)d kelurahan/desa already exist.")
-                        % {"existing": report.existing_count},
-                    )
+            with transaction.atomic():
+                run = tasks.provision_start(codes=form.cleaned_data["codes"], by=request.user)
+            return HttpResponseRedirect(reverse("admin:kelurahan_taskrun_change", args=[run.pk]))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": _("Provision kelurahan"),
             "form": form,
-            "report": report,
             "changelist_url": reverse("admin:kelurahan_kelurahan_changelist"),
         }
         return TemplateResponse(request, "admin/kelurahan/provision.html", context)
 
 
+@admin.register(TaskRun)
+class TaskRunAdmin(admin.ModelAdmin):
+    """Background work a staff member started: their own only, read only; a run's page is its
+    progress bar and, when done, its result."""
+
+    list_display = ("__str__", "state", "percent_done", "created_at", "finished_at")
+    list_filter = ("state",)
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(created_by=request.user)
+
+    @admin.display(description=_("progress"))
+    def percent_done(self, obj):
+        return f"{obj.percent}%"
+
+    def has_module_permission(self, request):
+        return is_city_staff(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        raise Http404
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        run = self.get_object(request, object_id)
+        if run is None:
+            raise Http404
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": str(run),
+            "run": background.live(run),
+            "refresh_seconds": 2,
+        }
+        return TemplateResponse(request, "admin/kelurahan/taskrun/status.html", context)
+
+
 @admin.register(City)
 class CityAdmin(admin.ModelAdmin):
-    """Diskominfo sees its cities; only the logo (for the letterhead) is theirs to change."""
+    """Diskominfo sees its cities; the logo (for the letterhead) and the host names are theirs
+    to change."""
 
     list_display = ("name", "code", "province_name", "slug")
     search_fields = ("name", "code")
-    fields = ("name", "code", "province_name", "slug", "is_kota", "logo")
+    fields = (
+        "name",
+        "code",
+        "province_name",
+        "slug",
+        "is_kota",
+        "logo",
+        "host",
+        "kelurahan_host_pattern",
+    )
     readonly_fields = ("name", "code", "province_name", "slug", "is_kota")
+    form = CityAdminForm
     formfield_overrides = {models.ImageField: {"form_class": ReencodedImageField}}
 
     def has_module_permission(self, request):
@@ -395,6 +450,7 @@ class CityAdmin(admin.ModelAdmin):
 class KecamatanAdmin(CityAdmin):
     list_display = ("name", "code", "city", "slug")
     fields = readonly_fields = ("name", "code", "city", "slug")
+    form = forms.ModelForm
     list_select_related = ("city",)
     search_fields = ("name", "code")
 

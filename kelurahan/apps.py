@@ -41,6 +41,7 @@ class KelurahanConfig(AppConfig):
     def ready(self):
         # After every app's migrations, so permissions of apps built on this one exist too.
         post_migrate.connect(_sync_roles, dispatch_uid="kelurahan.sync_roles")
-        from kelurahan import pagecache
+        from kelurahan import hosts, pagecache
 
         pagecache.connect()
+        hosts.connect()

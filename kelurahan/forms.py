@@ -5,7 +5,7 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kelurahan import regions
+from kelurahan import hosts, regions
 
 
 class ProvisionForm(forms.Form):
@@ -94,3 +94,43 @@ class KelurahanSearchForm(SearchForm):
                 params={"count": self.MIN_LETTERS},
             )
         return query
+
+
+def _host_free_check(host: str, *, mine) -> str:
+    """A host belongs to one site: not one of the portal's, under PORTAL_DOMAINS (any other
+    would only ever get a 400), not another city's or kelurahan's (its own or from a city's
+    pattern). `mine(site)`: the site is this row."""
+    if not host:
+        return host
+    if hosts.is_portal_host(host):
+        raise forms.ValidationError(
+            _("This is one of the portal's own addresses (PORTAL_URL, ALLOWED_HOSTS).")
+        )
+    if not hosts.is_site_host(host):
+        raise forms.ValidationError(
+            _(
+                "This deployment does not answer for %(host)s: ask the administrator to add its "
+                "domain to PORTAL_DOMAINS first."
+            )
+            % {"host": host}
+        )
+    site = hosts.site_for_host(host, fresh=True)
+    if site is not None and not mine(site):
+        raise forms.ValidationError(_("Another city or kelurahan already has this host name."))
+    return host
+
+
+class CityAdminForm(forms.ModelForm):
+    def clean_host(self):
+        return _host_free_check(
+            self.cleaned_data["host"],
+            mine=lambda site: site.kind == hosts.CITY and site.city_slug == self.instance.slug,
+        )
+
+
+class KelurahanAdminForm(forms.ModelForm):
+    def clean_host(self):
+        return _host_free_check(
+            self.cleaned_data["host"],
+            mine=lambda site: site.kind == hosts.KELURAHAN and site.slug == self.instance.slug,
+        )

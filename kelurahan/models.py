@@ -5,6 +5,8 @@ Every row a kelurahan owns carries a non-null `kelurahan` foreign key and is rea
 composite indexes start with `kelurahan`.
 """
 
+import uuid
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -14,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kelurahan import defaults
+from kelurahan.hosts import host_pattern_validate, hostname_validate
 from kelurahan.pagecache import PageCacheQuerySet
 from kelurahan.tenancy import TenantQuerySet, is_city_staff, unscoped, user_kelurahan_id
 
@@ -44,6 +47,26 @@ class City(models.Model):
         blank=True,
         help_text=_("The regency's or city's emblem, printed in the letterhead of every letter."),
     )
+    host = models.CharField(
+        _("host name"),
+        max_length=253,
+        blank=True,
+        validators=[hostname_validate],
+        help_text=_(
+            "The city's own address, e.g. portal.surakarta.go.id; its page opens there. "
+            "Empty: the portal's address."
+        ),
+    )
+    kelurahan_host_pattern = models.CharField(
+        _("kelurahan host pattern"),
+        max_length=253,
+        blank=True,
+        validators=[host_pattern_validate],
+        help_text=_(
+            "Each kelurahan's address, {slug} standing for its slug, e.g. {slug}.surakarta.go.id. "
+            "Empty: kelurahan sites stay under /k/<slug>/ unless they have a host of their own."
+        ),
+    )
 
     objects = PageCacheQuerySet.as_manager()
 
@@ -51,6 +74,11 @@ class City(models.Model):
         ordering = ["code"]
         verbose_name = _("regency/city")
         verbose_name_plural = _("regencies/cities")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["host"], condition=~Q(host=""), name="city_host_unique"
+            ),
+        ]
 
     def __str__(self):
         return self.name
@@ -134,6 +162,16 @@ class Kelurahan(models.Model):
     facebook = models.URLField(_("Facebook"), blank=True)
     instagram = models.URLField(_("Instagram"), blank=True)
     youtube = models.URLField(_("YouTube"), blank=True)
+    host = models.CharField(
+        _("host name"),
+        max_length=253,
+        blank=True,
+        validators=[hostname_validate],
+        help_text=_(
+            "The site's own address, e.g. pajang.surakarta.go.id, set by Diskominfo. Empty: the "
+            "city's kelurahan host pattern, else the portal's /k/<slug>/."
+        ),
+    )
     latitude = models.DecimalField(
         _("office latitude"), max_digits=9, decimal_places=6, null=True, blank=True,
         validators=[MinValueValidator(LATITUDE_RANGE[0]), MaxValueValidator(LATITUDE_RANGE[1])],
@@ -172,6 +210,9 @@ class Kelurahan(models.Model):
             models.CheckConstraint(
                 condition=Q(area_km2__isnull=True) | Q(area_km2__gte=0),
                 name="kelurahan_area_not_negative",
+            ),
+            models.UniqueConstraint(
+                fields=["host"], condition=~Q(host=""), name="kelurahan_host_unique"
             ),
         ]
         indexes = [models.Index(fields=["kecamatan", "name"])]
@@ -493,3 +534,60 @@ class Service(KelurahanOwned):
 
     def __str__(self):
         return self.name
+
+
+class TaskRun(models.Model):
+    """One piece of background work, by its idempotency key (kelurahan/background.py).
+
+    Delivery is at least once: a job may run again after its worker died. The task looks its row
+    up by `key` first and does nothing when it is `done`, so a repeat sends no second e-mail. Long
+    tasks write `progress` of `total` as they go; the admin shows it as a progress bar to the
+    staff member who started the work, and the result when it is done.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("waiting")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    key = models.CharField(_("idempotency key"), max_length=200, unique=True)
+    task_name = models.CharField(_("task"), max_length=200)
+    title = models.CharField(_("title"), max_length=200, blank=True)  # what staff read
+    state = models.CharField(_("state"), max_length=10, choices=State, default=State.QUEUED)
+    progress = models.PositiveIntegerField(_("progress"), default=0)
+    total = models.PositiveIntegerField(_("total"), default=0)
+    message = models.TextField(_("message"), blank=True)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("started by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("background task")
+        verbose_name_plural = _("background tasks")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["created_by", "-created_at"])]
+
+    def __str__(self):
+        return self.title or self.task_name
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (self.State.DONE, self.State.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.state == self.State.DONE:
+            return 100
+        return min(100, self.progress * 100 // self.total) if self.total else 0

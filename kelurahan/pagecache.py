@@ -48,6 +48,8 @@ from django.middleware.gzip import re_accepts_gzip
 from django.utils.cache import patch_vary_headers
 from django.utils.text import compress_string
 
+from kelurahan import hosts
+
 CITY_KEY = "pages:v:city"
 # Longer addresses (no page of ours needs one) are served fresh, not kept: a visitor inventing
 # query strings could otherwise fill the cache. Each copy still expires after the timeout.
@@ -107,11 +109,18 @@ def _start_versions(found: dict, keys: list[str]) -> bool:
     return True
 
 
+def kept_query(request, query: tuple[str, ...]) -> list[tuple[str, str]]:
+    """Only the parameters the view reads, sorted, first value of each."""
+    return sorted((name, request.GET[name]) for name in query if request.GET.get(name))
+
+
 def _page_key(request, query: tuple[str, ...]) -> str:
-    """The path and only the parameters the view reads, sorted, first value of each."""
-    kept = sorted((name, request.GET[name]) for name in query if request.GET.get(name))
+    """The site the host names (`/` on two hosts is two pages, kelurahan/hosts.py), the path
+    and only the parameters the view reads."""
+    kept = kept_query(request, query)
     address = f"{request.path}?{urlencode(kept)}" if kept else request.path
-    digest = hashlib.sha256(address.encode()).hexdigest()
+    site = hosts.request_site(request).cache_key
+    digest = hashlib.sha256(f"{site} {address}".encode()).hexdigest()
     return f"pages:{request.LANGUAGE_CODE}:{digest}"
 
 
@@ -163,6 +172,8 @@ def cached_public_page(
     def decorate(view):
         @functools.wraps(view)
         def wrapped(request, *args, **kwargs):
+            # The canonical link names the same parameters (kelurahan/templatetags/sites.py).
+            request.page_cache_query = query
             if (
                 not _cacheable_request(request)
                 or len(request.path) > MAX_PATH

@@ -106,13 +106,14 @@ def region_provision(
     *,
     codes: Iterable[str] = (),
     everything: bool = False,
-    progress: Callable[[CityReport], None] | None = None,
+    progress: Callable[[CityReport, int, int], None] | None = None,
 ) -> ProvisionReport:
     """Create the cities, kecamatan and kelurahan/desa the codes name, with default content.
 
     Idempotent: what exists is left untouched. Every code is validated before anything is
     written; each city is written in one transaction, so a failure leaves no half-made city.
-    `progress` is called after each city (the command prints with it).
+    `progress(city_report, done, total)` is called after each city (the command prints with it,
+    the admin's background task shows it as a progress bar).
     """
     villages = regions.all_villages() if everything else _resolve(codes)
     if not villages:
@@ -124,12 +125,12 @@ def region_provision(
 
     taken = _taken_slugs()
     report = ProvisionReport()
-    for city_code in sorted(by_city):
+    for done, city_code in enumerate(sorted(by_city), start=1):
         # A failure rolls back this city and ends the run; cities before it stay complete.
         city_report = _provision_city(by_city[city_code], taken)
         report.cities.append(city_report)
         if progress:
-            progress(city_report)
+            progress(city_report, done, len(by_city))
     if report.cities:
         # Rows were bulk-created (no save signals): city pages list the new kelurahan now.
         pagecache.city_pages_invalidate()

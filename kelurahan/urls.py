@@ -19,4 +19,5 @@ urlpatterns = [
         name="articles",
     ),
     path("berita/<slug:article>/", cached(views.article_detail), name="article"),
+    path("sitemap.xml", cached(views.sitemap), name="sitemap"),
 ]

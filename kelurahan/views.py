@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kelurahan import selectors
 from kelurahan.forms import SearchForm
+from kelurahan.hosts import site_reverse
 from kelurahan.models import Article
 from kelurahan.pagecache import canonical_redirect
 
@@ -160,4 +161,30 @@ def article_detail(request, slug, article):
         request,
         "kelurahan/article_detail.html",
         {"kelurahan": kelurahan, "article": item, "section": "articles", "page_title": item.title},
+    )
+
+
+# The site's pages, each at its canonical address (kelurahan/hosts.py).
+SITEMAP_PAGES = ("home", "profile", "structure", "rt_rw", "karang_taruna", "services", "articles")
+
+
+def sitemap(request, slug):
+    """/k/<slug>/sitemap.xml (on the kelurahan's host, /sitemap.xml): its pages, services and
+    published articles, with the addresses of the host its site is configured for."""
+    kelurahan = selectors.kelurahan_get_public(slug)
+    args = [kelurahan.slug]
+    addresses = [site_reverse(kelurahan, f"kelurahan:{page}", args=args) for page in SITEMAP_PAGES]
+    addresses += [
+        site_reverse(kelurahan, "kelurahan:service", args=[*args, service.slug])
+        for service in selectors.services_for(kelurahan).only("slug")
+    ]
+    addresses += [
+        site_reverse(kelurahan, "kelurahan:article", args=[*args, article.slug])
+        for article in selectors.articles_for(kelurahan).only("slug")
+    ]
+    return render(
+        request,
+        "kelurahan/sitemap.xml",
+        {"addresses": addresses},
+        content_type="application/xml; charset=utf-8",
     )

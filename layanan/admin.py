@@ -6,27 +6,27 @@ Everything goes through kelurahan's scoping mixin; letters are never deleted her
 from __future__ import annotations
 
 import re
+import uuid
 
 from django.contrib import admin, messages
-from django.contrib.admin.models import ADDITION, LogEntry
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
 from import_export.forms import ExportForm
-from import_export.results import RowResult
 
+from kelurahan import background
 from kelurahan.admin import ScopedAdmin
 from kelurahan.admin_filters import DateRangeFilter
+from kelurahan.models import TaskRun
 from kelurahan.tenancy import is_city_staff, user_kelurahan, user_kelurahan_id
-from layanan import access, exports, selectors, services, workflow
+from layanan import access, exports, selectors, services, tasks, workflow
 from layanan.admin_filters import LetterKindFilter, full_number
 from layanan.admin_forms import (
     IssueStartForm,
@@ -45,7 +45,8 @@ from layanan.models import (
 )
 from layanan.nik import mask_nik, nik_warnings, parse_nik
 from layanan.resources import PREVIEW_ROWS, ResidentResource
-from layanan.spreadsheets import SemicolonAwareCSV, StreamedXLSX
+from layanan.spreadsheets import REGISTER_ENCODING, REGISTER_IMPORT_FORMATS, SemicolonAwareCSV
+from layanan.storage import private_file_response, private_storage
 
 
 def _form_context_name(form_class) -> str:
@@ -288,7 +289,8 @@ class ResidentAdmin(ImportExportMixin, ScopedAdmin):
     resource_classes = [ResidentResource]
     # Imports stream their rows, and so do CSV exports (bounded memory); XLSX exports are
     # import-export's own.
-    import_formats = [SemicolonAwareCSV, StreamedXLSX]
+    import_formats = REGISTER_IMPORT_FORMATS
+    from_encoding = REGISTER_ENCODING
     export_formats = [SemicolonAwareCSV, base_formats.XLSX]
     import_template_name = "admin/layanan/resident/import.html"
     export_form_class = ExportForm  # the whole register, no column picking
@@ -325,26 +327,70 @@ class ResidentAdmin(ImportExportMixin, ScopedAdmin):
     def get_export_resource_kwargs(self, request, **kwargs):
         return {}
 
+    def get_urls(self):
+        return [
+            path(
+                "export/<uuid:run_id>/file/",
+                self.admin_site.admin_view(self.export_file_view),
+                name="layanan_resident_export_file",
+            ),
+            *super().get_urls(),
+        ]
+
     def _do_file_export(self, file_format, request, queryset, export_form=None):
         """The file, once the export form is valid (import-export's export_action calls this).
 
         CSV is streamed from the database a chunk at a time (exports.resident_register_csv): the
         same file import-export made, in a second or two and bounded memory at 100,000 residents.
-        XLSX is import-export's own, built whole in memory, so it is refused past
-        exports.XLSX_MAX_ROWS (export_action shows a ValueError's text on the form). The export
-        is logged here, when a file actually leaves, not when the form is shown.
+        XLSX is written by a background task (tasks.register_export) and the staff member goes to
+        its progress page, which links to the file when it is ready. The export is logged when a
+        file is actually made, not when the form is shown.
         """
         if not self.has_export_permission(request):
             raise PermissionDenied
         if not isinstance(file_format, SemicolonAwareCSV):
-            exports.resident_xlsx_check(queryset)
-            exports.export_log(by=request.user, subject="resident register", queryset=queryset)
-            return super()._do_file_export(file_format, request, queryset, export_form)
+            return self._xlsx_export_start(request, queryset)
         return exports.resident_register_response(
             queryset,
             by=request.user,
             name=self.get_export_filename(request, queryset, file_format),
             content_type=file_format.get_content_type(),
+        )
+
+    def _xlsx_export_start(self, request, queryset):
+        # The task decides again which residents the user may see; the ids only narrow that to
+        # what the list's search or filter showed.
+        narrowed = queryset.count() != self.get_queryset(request).count()
+        with transaction.atomic():
+            run = background.defer(
+                tasks.register_export,
+                key=f"register-export:{uuid.uuid4().hex}",
+                by=request.user,
+                title=_("Resident register export"),
+                message=_("Waiting for a worker…"),
+                user_id=request.user.pk,
+                resident_ids=list(queryset.values_list("pk", flat=True)) if narrowed else None,
+            )
+        return HttpResponseRedirect(reverse("admin:kelurahan_taskrun_change", args=[run.pk]))
+
+    def export_file_view(self, request, run_id):
+        """The XLSX a background export made, only for the staff member who asked for it."""
+        run = TaskRun.objects.filter(
+            pk=run_id,
+            created_by=request.user,
+            task_name=tasks.register_export.name,
+            state=TaskRun.State.DONE,
+        ).first()
+        if run is None or not self.has_export_permission(request):
+            raise Http404
+        name = run.result.get("file", "")
+        if not name or not private_storage.exists(name):
+            raise Http404
+        return private_file_response(
+            private_storage,
+            name,
+            content_type=base_formats.XLSX().get_content_type(),
+            filename=f"penduduk-{timezone.localdate(run.finished_at):%Y-%m-%d}.xlsx",
         )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -366,31 +412,29 @@ class ResidentAdmin(ImportExportMixin, ScopedAdmin):
             response.context_data["preview_slice"] = f":{PREVIEW_ROWS}"
         return response
 
-    def generate_log_entries(self, result, request):
-        """One admin log entry per import; import-export's would be one per row (100,000)."""
-        totals = result.totals
-        LogEntry.objects.create(
-            user_id=request.user.pk,
-            content_type=ContentType.objects.get_for_model(Resident),
-            object_repr=gettext("Resident register import"),
-            action_flag=ADDITION,
-            change_message=gettext("Imported: %(new)d new, %(updated)d updated.")
-            % {
-                "new": totals[RowResult.IMPORT_TYPE_NEW],
-                "updated": totals[RowResult.IMPORT_TYPE_UPDATE],
-            },
-        )
-
-    def process_result(self, result, request):
-        if result.has_errors() or result.has_validation_errors():
-            # The data changed between preview and confirmation (the import ran in one
-            # transaction and was rolled back): say so instead of "Import finished".
-            messages.error(
-                request,
-                _("Nothing was imported: the file no longer passes the checks. Import it again."),
+    def process_import(self, request, **kwargs):
+        """The confirmation: the import itself runs as a background task (100,000 rows take
+        minutes), and the operator goes to its progress page, which shows the totals at the end.
+        The previewed file waits in private storage, so any node and the worker can read it."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        confirm_form = self.create_confirm_form(request)
+        if not confirm_form.is_valid():
+            return super().process_import(request, **kwargs)  # import-export's error page
+        file_name = confirm_form.cleaned_data["import_file_name"]
+        with transaction.atomic():
+            run = background.defer(
+                tasks.register_import,
+                key=f"register-import:{file_name}",
+                by=request.user,
+                title=_("Resident register import"),
+                message=_("Waiting for a worker…"),
+                kelurahan_id=user_kelurahan_id(request.user),
+                user_id=request.user.pk,
+                file_name=file_name,
+                format_index=int(confirm_form.cleaned_data["format"]),
             )
-            return HttpResponseRedirect(reverse("admin:layanan_resident_import"))
-        return super().process_result(result, request)
+        return HttpResponseRedirect(reverse("admin:kelurahan_taskrun_change", args=[run.pk]))
 
 
 @admin.register(LetterType)

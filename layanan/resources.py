@@ -192,9 +192,12 @@ class ResidentResource(resources.ModelResource):
         store_instance = False
         report_skipped = False
 
-    def __init__(self, kelurahan=None, **kwargs):
+    PROGRESS_EVERY = 500  # rows between two progress reports of a background import
+
+    def __init__(self, kelurahan=None, progress=None, **kwargs):
         super().__init__(**kwargs)
         self.kelurahan = kelurahan
+        self.progress = progress  # called with the number of rows read so far
         self._seen = {}  # NIK -> the first row of the file that has it
 
     def get_result_class(self):
@@ -223,6 +226,8 @@ class ResidentResource(resources.ModelResource):
             blank.import_type = RowResult.IMPORT_TYPE_SKIP  # a blank line, not a resident
             return blank
         row_result = super().import_row(row, instance_loader, **kwargs)
+        if self.progress and kwargs["row_number"] % self.PROGRESS_EVERY == 0:
+            self.progress(kwargs["row_number"])
         if kwargs["row_number"] <= PREVIEW_ROWS and not row_result.validation_error:
             row_result.diff = [cell_text(row.get(column)) for column in self.get_diff_headers()]
         return row_result

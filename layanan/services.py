@@ -13,21 +13,20 @@ import hashlib
 import secrets
 import uuid
 from collections.abc import Callable, Sequence
-from functools import partial
 from typing import TYPE_CHECKING
 
 from django.conf import settings as django_settings
 from django.core.files.base import ContentFile
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from kelurahan import background
+from kelurahan.hosts import site_reverse
 from kelurahan.models import Kelurahan, Service
-from layanan import access
+from layanan import access, notifications
 from layanan.documents import CheckedDocument
 from layanan.kinds import KINDS
 from layanan.models import (
@@ -234,7 +233,8 @@ def _number_and_pdf(
 
     The number counter stays locked until commit, so concurrent signers in one kelurahan get
     consecutive, distinct numbers; if rendering or recording fails, no number is used and no PDF
-    is kept. The QR code points at PORTAL_URL, never at the host a request came in by.
+    is kept. The QR code points at the kelurahan's site (its host, else PORTAL_URL), never at
+    the host a request came in by.
     """
     now = timezone.now()
     today = timezone.localdate(now)
@@ -252,7 +252,9 @@ def _number_and_pdf(
         kelurahan_code=letter.kelurahan.code,
         on=today,
     )
-    verify_url = django_settings.PORTAL_URL.rstrip("/") + letter.get_verification_url()
+    verify_url = site_reverse(
+        letter.kelurahan, "layanan:verify", kwargs={"token": letter.verification_token}
+    )
     pdf = render_letter_pdf(letter, verify_url=verify_url, paper=settings.paper)
     letter.pdf.save(f"{uuid.uuid4().hex}.pdf", ContentFile(pdf), save=False)
     stored.append(letter.pdf)
@@ -402,15 +404,19 @@ def _resident_notify(letter: Letter) -> None:
     if not letter.email:
         return
     subject, body = _status_email(letter)
-    _resident_mail(letter, subject, body)
+    _resident_mail(letter, subject, body, about=letter.state)
 
 
-def _resident_mail(letter: Letter, subject: str, body: str) -> None:
-    """Send a mail to the e-mail the resident gave, once the transaction commits (robust: a
-    failing mail server is logged, never undoes the write)."""
-    transaction.on_commit(
-        partial(send_mail, subject, body, None, [letter.email], fail_silently=False),
-        robust=True,
+def _resident_mail(letter: Letter, subject: str, body: str, *, about: str) -> None:
+    """Queue a mail to the e-mail the resident gave; it leaves once the transaction commits, sent
+    by a background task (layanan/tasks.py), so no request waits on SMTP and a failing mail server
+    is retried, never undoes the write."""
+    background.defer(
+        notifications.resident_mail,
+        key=f"letter-mail:{letter.pk}:{about}:{uuid.uuid4().hex}",
+        subject=subject,
+        body=body,
+        to=letter.email,
     )
 
 
@@ -422,7 +428,7 @@ def _status_email(letter: Letter) -> tuple[str, str]:
             "kelurahan": str(letter.kelurahan),
             "status": letter.resident_status,
             "reason": letter.reason,
-            "url": django_settings.PORTAL_URL.rstrip("/") + reverse("layanan:track"),
+            "url": site_reverse(letter.kelurahan, "layanan:track"),
         }
         subject = _("Letter request %(code)s: %(status)s") % values
         if letter.state == State.SUBMITTED:
@@ -457,7 +463,8 @@ def access_log_record(*, by: User, kelurahan_id: int, action: str, subject: str)
 
 
 def letter_files_sweep(*, older_than: datetime.timedelta = datetime.timedelta(hours=1)) -> int:
-    """Delete letter PDFs and requirement documents that no row points to; return how many.
+    """Delete letter PDFs and requirement documents that no row points to, and register files
+    (imports never confirmed, exports) a day old; return how many.
 
     A file is written before its transaction (signing, an online request) commits; if the commit
     then fails (or an outer transaction rolls back), the file stays behind with personal data in
@@ -489,6 +496,14 @@ def letter_files_sweep(*, older_than: datetime.timedelta = datetime.timedelta(ho
             if name not in referenced and storage.get_modified_time(name) < cutoff:
                 storage.delete(name)
                 removed += 1
+    # A register file waits under imports/ between its preview and its confirmation, and an
+    # XLSX export under exports/ until it is downloaded; both hold residents' data, so they go
+    # after a day.
+    abandoned = timezone.now() - max(older_than, datetime.timedelta(days=1))
+    for name in [*walk("imports"), *walk("exports")]:
+        if storage.get_modified_time(name) < abandoned:
+            storage.delete(name)
+            removed += 1
     return removed
 
 
@@ -542,7 +557,7 @@ def download_code_send(*, letter: Letter) -> DownloadCode:
         code_hash=_download_code_hash(letter.pk, code),
         expires_at=now + datetime.timedelta(seconds=DOWNLOAD_CODE_MAX_AGE),
     )
-    _resident_mail(letter, *_download_code_email(letter, code))
+    _resident_mail(letter, *_download_code_email(letter, code), about="download-code")
     return row
 
 

@@ -83,3 +83,9 @@ class StreamedXLSX(base_formats.XLSX):
                 workbook.close()
 
         return StreamedRows(read)
+
+
+# The register import's formats, in the order the admin offers them: the confirmation form and
+# the background task name a format by its index here.
+REGISTER_IMPORT_FORMATS = [SemicolonAwareCSV, StreamedXLSX]
+REGISTER_ENCODING = "utf-8-sig"  # import-export's default; Excel's CSV starts with a BOM

@@ -9,8 +9,10 @@ PRIVATE_URL_SECONDS, and nothing else.
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
+from django.http import FileResponse, HttpResponseRedirect
 from django.utils.functional import LazyObject
 from django.utils.http import content_disposition_header
+from import_export.tmp_storages import MediaStorage
 
 NO_URL = "Private files have no URL; serve them through a view that checks access."
 
@@ -73,3 +75,43 @@ def get_private_storage():
     """The storage for FileField(storage=...): as a callable, migrations name this function
     instead of freezing this machine's PRIVATE_ROOT into them."""
     return private_storage
+
+
+class PrivateImportStorage(MediaStorage):
+    """Where a register import waits between its preview and its confirmation: private storage,
+    under imports/. import-export's default is the web node's /tmp, which breaks the moment
+    the confirmation lands on another node (and its media option would be a public folder).
+    Unconfirmed files are deleted by the sweep after a day (services.letter_files_sweep)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("MEDIA_FOLDER", "imports")
+        super().__init__(**kwargs)
+
+    def _configure_storage(self):
+        self._storage = private_storage
+
+
+def private_file_response(
+    storage, name: str, *, content_type: str, filename: str, as_attachment: bool = True
+) -> FileResponse | HttpResponseRedirect:
+    """A private file, for a request that passed its access check, that no shared cache or
+    browser cache keeps (personal data, often on an office computer).
+
+    Streamed from its storage (a folder or a bucket alike); with object storage and
+    PRIVATE_FILES_REDIRECT, a redirect to a presigned URL of PRIVATE_URL_SECONDS instead, so the
+    web node does not carry the bytes."""
+    if settings.PRIVATE_FILES_REDIRECT and hasattr(storage, "presigned_url"):
+        response = HttpResponseRedirect(
+            storage.presigned_url(
+                name, content_type=content_type, filename=filename, attachment=as_attachment
+            )
+        )
+    else:
+        response = FileResponse(
+            storage.open(name, "rb"),
+            content_type=content_type,
+            as_attachment=as_attachment,
+            filename=filename,
+        )
+    response["Cache-Control"] = "private, no-store"
+    return response

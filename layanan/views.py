@@ -33,6 +33,7 @@ from layanan.models import MAX_DOCUMENT_BYTES, AccessLog, Letter, RequirementDoc
 from layanan.nik import mask_nik
 from layanan.selectors import letter_for_verification, mask_name
 from layanan.services import access_log_record
+from layanan.storage import private_file_response
 
 MAX_CHECK_BYTES = 20 * 1024 * 1024
 TOO_LARGE = _("The file is larger than any letter we issue (20 MB); it is not this letter.")
@@ -177,28 +178,14 @@ def _client_ip(request) -> str:
 def _private_file_response(
     file, *, content_type: str, filename: str, as_attachment: bool = True
 ) -> FileResponse | HttpResponseRedirect:
-    """A private file, for a request that passed its access check, that no shared cache or
-    browser cache keeps (personal data, often on an office computer).
-
-    Streamed from its storage (a folder or a bucket alike); with object storage and
-    PRIVATE_FILES_REDIRECT, a redirect to a presigned URL of PRIVATE_URL_SECONDS instead, so the
-    web node does not carry the bytes."""
-    storage = file.storage
-    if settings.PRIVATE_FILES_REDIRECT and hasattr(storage, "presigned_url"):
-        response = HttpResponseRedirect(
-            storage.presigned_url(
-                file.name, content_type=content_type, filename=filename, attachment=as_attachment
-            )
-        )
-    else:
-        response = FileResponse(
-            file.open("rb"),
-            content_type=content_type,
-            as_attachment=as_attachment,
-            filename=filename,
-        )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    """A stored private file (a FieldFile), for a request that passed its access check."""
+    return private_file_response(
+        file.storage,
+        file.name,
+        content_type=content_type,
+        filename=filename,
+        as_attachment=as_attachment,
+    )
 
 
 @upload_limit(MAX_REQUEST_BYTES)

@@ -1,5 +1,5 @@
 """Error pages in the portal's look: 400, 403 (and a refused CSRF check), 404, 500, and 503 when
-the database cannot be reached.
+the database or the file storage cannot be reached.
 
 Each page says what happened and what to do, in the visitor's language (the cookie, as
 CookieLanguageMiddleware reads it: an error may be raised before or outside that middleware), and
@@ -15,6 +15,7 @@ import logging
 import re
 import sys
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -65,6 +66,22 @@ def database_unreachable(exception: BaseException | None) -> bool:
     return False
 
 
+def storage_unreachable(exception: BaseException | None) -> bool:
+    """Whether object storage (S3) failing is why this request failed: it could not be reached,
+    timed out, or answered with a server error. Its 4xx answers (a wrong key or bucket) are
+    configuration, not an outage, and stay a 500."""
+    seen = set()
+    while exception is not None and id(exception) not in seen and len(seen) < 10:
+        if isinstance(exception, BotoCoreError):  # connection, timeout, a closed connection
+            return True
+        if isinstance(exception, ClientError):
+            status = exception.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+            return status >= 500
+        seen.add(id(exception))
+        exception = exception.__cause__ or exception.__context__
+    return False
+
+
 def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
     return _page(request, "errors/400.html", 400)
 
@@ -87,9 +104,15 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 
 def server_error(request: HttpRequest) -> HttpResponse:
     """handler500, called while Django handles the exception, so sys.exc_info() names it: a
-    database that cannot be reached is a 503 (we are unavailable, not broken) with Retry-After."""
-    if database_unreachable(sys.exc_info()[1]):
+    database or object storage that cannot be reached is a 503 (we are unavailable, not broken)
+    with Retry-After."""
+    exception = sys.exc_info()[1]
+    if database_unreachable(exception):
         response = _page(request, "errors/503.html", 503, look_up_kelurahan=False)
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    elif storage_unreachable(exception):
+        # Nothing was kept: the files are written inside the request's transaction.
+        response = _page(request, "errors/503_storage.html", 503)
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     else:
         response = _page(request, "errors/500.html", 500)

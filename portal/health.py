@@ -4,8 +4,9 @@
 makes an orchestrator restart every web node at once. /readyz checks each part the portal leans
 on and answers JSON per part; 503 only when the database is unreachable (without it no page can
 be served), 200 with "degraded" when the cache, storage or read replica is down (pages still
-render without the cache; public pages need no storage; reads fall back to the primary). Each
-part's change of state is logged once, not per probe.
+render without the cache; public pages need no storage; reads fall back to the primary), or when
+background tasks wait with no worker to run them. Each part's change of state is logged once,
+not per probe.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 
+from kelurahan import background
 from layanan.storage import private_storage
 from portal.db import replica_probe
 
@@ -67,6 +69,10 @@ def _storage() -> None:
 
 
 CHECKS = {"database": _database, "cache": _cache, "storage": _storage}
+if not settings.TASKS_INLINE:
+    # The task queue (PostgreSQL): jobs waiting with no worker alive is "degraded" (e-mail and
+    # imports stand still; pages do not).
+    CHECKS["tasks"] = background.queue_probe
 if "replica" in settings.DATABASES:
     # Reported like the other parts; never required: without it reads go to the primary.
     CHECKS["replica"] = replica_probe  # with PostgreSQL, its lag: "lag_seconds"

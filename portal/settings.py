@@ -79,6 +79,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "portal.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The site the host names (kelurahan/hosts.py): an allowed host of no site is a 404 here.
+    "kelurahan.hosts.SiteMiddleware",
     # After whitenoise (static files come precompressed), before all that reads the body.
     "portal.middleware.TextGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -179,6 +181,24 @@ for _alias, _pool_timeout in (
     if _alias in DATABASES and DATABASES[_alias]["ENGINE"] == "django.db.backends.postgresql":
         _postgresql_options(DATABASES[_alias], alias=_alias, pool_timeout=_pool_timeout)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Background tasks (kelurahan/background.py, docs/decisions/tasks.md): Procrastinate's queue in
+# the primary PostgreSQL, run by `manage.py procrastinate worker`. TASKS_INLINE runs each task in
+# the web process after its transaction commits instead: the default on SQLite (`make run` needs
+# no worker; Procrastinate's tables are PostgreSQL only, so its app is not installed there).
+_ON_POSTGRESQL = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+TASKS_INLINE = env.bool("TASKS_INLINE", default=not _ON_POSTGRESQL)
+if _ON_POSTGRESQL:
+    INSTALLED_APPS.insert(INSTALLED_APPS.index("kelurahan"), "procrastinate.contrib.django")
+PROCRASTINATE_DATABASE_ALIAS = "default"  # the queue is on the primary, never on the replica
+# Besides each app's tasks.py (found by name): the e-mail tasks.
+PROCRASTINATE_IMPORT_PATHS = ["layanan.notifications"]
+# A job whose worker stopped sending heartbeats for this long is run again (kelurahan/tasks.py).
+TASKS_STALLED_SECONDS = env.float("TASKS_STALLED_SECONDS", default=30)
+PROCRASTINATE_WORKER_DEFAULTS = {
+    "update_heartbeat_interval": env.float("TASKS_HEARTBEAT_SECONDS", default=10),
+    "stalled_worker_timeout": TASKS_STALLED_SECONDS,
+}
 
 # Cache: CACHE_URL, e.g. redis://127.0.0.1:6379/1. Default: local memory. It only accelerates:
 # with Redis stopped or unreachable, pages render uncached (portal/cache.py: short timeouts and a
@@ -282,6 +302,9 @@ STORAGES = {
         )
     },
 }
+# A register import's file between preview and confirmation: private storage, shared by every
+# web node and the task worker (layanan/storage.py).
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "layanan.storage.PrivateImportStorage"
 WHITENOISE_MAX_AGE = 365 * 24 * 3600 if not DEBUG else 0
 if S3_BUCKET:
     # Credentials: S3_ACCESS_KEY_ID/S3_SECRET_ACCESS_KEY, else boto3's own chain (AWS_* variables,
@@ -461,6 +484,22 @@ PORTAL_URL = _required(
         "letters)."
     ),
 )
+# Host names (kelurahan/hosts.py, docs/decisions/hosts.md): cities and kelurahan may have hosts
+# of their own (set in the admin by Diskominfo). PORTAL_DOMAINS, e.g. "surakarta.go.id", lets
+# that domain and all its subdomains in (".surakarta.go.id" in ALLOWED_HOSTS); a subdomain no
+# site has is then a 404, never another site. PORTAL_URL's host is always allowed. Each web
+# process remembers what a host resolved to for HOST_CACHE_SECONDS.
+PORTAL_DOMAINS = [d.strip().strip(".").lower() for d in env.list("PORTAL_DOMAINS", default=[])]
+for _domain in PORTAL_DOMAINS:
+    # "localhost" for trying it out locally (browsers send *.localhost to this machine).
+    if (_domain != "localhost" and "." not in _domain) or any(c in _domain for c in "*/:"):
+        raise ImproperlyConfigured(
+            f"PORTAL_DOMAINS entry {_domain!r} is not a domain such as surakarta.go.id."
+        )
+ALLOWED_HOSTS += [f".{d}" for d in PORTAL_DOMAINS if f".{d}" not in ALLOWED_HOSTS]
+if (_portal_host := urlsplit(PORTAL_URL).hostname) and _portal_host not in ALLOWED_HOSTS:
+    ALLOWED_HOSTS.append(_portal_host)
+HOST_CACHE_SECONDS = env.float("HOST_CACHE_SECONDS", default=30)
 
 LOGGING = {
     "version": 1,
@@ -479,5 +518,8 @@ LOGGING = {
         "psycopg.pool": {"filters": ["replica_pool"]},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # Procrastinate logs each job's start and end at INFO (the stalled-job check every 15 s
+        # among them); failures and retries are WARNING and above. TASKS_LOG_LEVEL=INFO to see all.
+        "procrastinate": {"level": env.str("TASKS_LOG_LEVEL", default="WARNING")},
     },
 }

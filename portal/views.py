@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
-from kelurahan import selectors
+from kelurahan import hosts, selectors
 from kelurahan.forms import KelurahanSearchForm
 from kelurahan.models import City, Kecamatan
 from layanan.selectors import online_request_kinds
@@ -29,6 +29,10 @@ def _city_page(request, city):
 
 
 def home(request):
+    """The portal's city (PORTAL_CITY_CODE); on a city's own host, that city."""
+    site = hosts.request_site(request)
+    if site.kind == hosts.CITY:
+        return _city_page(request, get_object_or_404(City, slug=site.city_slug))
     return _city_page(request, selectors.city_for_home())
 
 

@@ -137,3 +137,10 @@ def black_hole():
     hole = BlackHole()
     yield hole
     hole.close()
+
+
+@pytest.fixture(autouse=True)
+def _tasks_in_process(settings):
+    """Background tasks run in the test's process once its transaction commits (as on SQLite);
+    the tests of the real Procrastinate worker (tests/kelurahan/test_background.py) turn it off."""
+    settings.TASKS_INLINE = True

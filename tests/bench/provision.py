@@ -117,7 +117,7 @@ def _progress_printer(total_cities: int):
     started = time.perf_counter()
     state = {"cities": 0, "created": 0}
 
-    def progress(city: CityReport) -> None:
+    def progress(city: CityReport, _done: int, _total: int) -> None:
         state["cities"] += 1
         state["created"] += len(city.created)
         done = state["cities"]

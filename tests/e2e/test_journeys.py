@@ -20,7 +20,7 @@ from kelurahan.models import Kelurahan
 from layanan.models import RESIDENT_STATUS, Letter, Resident
 from layanan.selectors import mask_name
 from layanan.storage import private_storage
-from tests.e2e.helpers import download_link_by_code, log_in, watched_page
+from tests.e2e.helpers import axe_violations, describe, download_link_by_code, log_in, watched_page
 from tests.factories import BusinessFactory
 from tests.layanan.helpers import NIK_BUDI, first_page_image, letter_data, pdf_text
 from tests.layanan.online import jpeg
@@ -334,9 +334,18 @@ def test_diskominfo_provisions_a_kelurahan_and_its_site_is_live(
     shot(page, "provision-form")
     page.fill("#id_codes", code)
     page.locator("form[method=post] input[type=submit]").click()
+    # The work runs as a background task (in the server's process here, after the commit); the
+    # browser lands on its progress page, which shows the result once it is done.
+    page.wait_for_url("**/admin/kelurahan/taskrun/*/change/")
     link = page.locator("#content-main ul a[href^='/k/']")
     link.wait_for()
+    assert page.locator("#task-progress").get_attribute("value") == "100"
     shot(page, "provisioned")
+    violations = axe_violations(page)
+    assert not violations, describe(violations)
+    page.set_viewport_size({"width": 360, "height": 740})
+    shot(page, "provisioned-phone")
+    page.set_viewport_size(DESK)
     kelurahan = Kelurahan.objects.get(code=code)
     assert link.get_attribute("href") == f"/k/{kelurahan.slug}/"
 

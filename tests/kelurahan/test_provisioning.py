@@ -147,11 +147,14 @@ def test_undotted_codes_provision_the_same_as_dotted_ones(undotted, dotted):
 def test_the_progress_callback_hears_about_every_city():
     heard = []
 
-    region_provision(codes=["36.72.01", "33.72.01.1001"], progress=heard.append)
+    region_provision(
+        codes=["36.72.01", "33.72.01.1001"],
+        progress=lambda city, done, total: heard.append((city, done, total)),
+    )
 
-    assert [(c.code, c.name, len(c.created)) for c in heard] == [
-        ("33.72", "Kota Surakarta", 1),
-        ("36.72", "Kota Cilegon", len(regions.villages_under("36.72.01"))),
+    assert [(c.code, c.name, len(c.created), done, total) for c, done, total in heard] == [
+        ("33.72", "Kota Surakarta", 1, 1, 2),
+        ("36.72", "Kota Cilegon", len(regions.villages_under("36.72.01")), 2, 2),
     ]
 
 

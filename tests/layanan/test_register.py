@@ -11,16 +11,20 @@ import openpyxl
 import pytest
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
-from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.http import urlencode
+from django.utils.translation import gettext
 
 from kelurahan import roles
+from kelurahan.models import TaskRun
+from layanan import services
 from layanan.models import AccessLog, Letter, Resident
 from layanan.nik import NIKError, mask_nik, parse_nik
+from layanan.storage import private_storage
 from tests.layanan.helpers import NIK_BUDI, NIK_SITI, snapshot
 from tests.layanan.test_letter_admin import make_resident
 
@@ -99,9 +103,11 @@ def preview(client, upload, file_format=CSV_FORMAT):
 
 
 def confirm(client, response):
-    """Press "Confirm import" on a preview page."""
+    """Press "Confirm import" on a preview page. The import runs as a background task (here in
+    the test's process, once the request commits) and the operator lands on its progress page."""
     form = response.context["confirm_form"]
-    return client.post(PROCESS_URL, {name: form.initial.get(name, "") for name in form.fields})
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(PROCESS_URL, {name: form.initial.get(name, "") for name in form.fields})
 
 
 def import_file(client, upload, file_format=CSV_FORMAT):
@@ -140,6 +146,15 @@ def test_operator_previews_then_imports_residents_into_own_kelurahan(
     done = confirm(as_operator_a, shown)
 
     assert done.status_code == 302
+    run = TaskRun.objects.get(key__startswith="register-import:")
+    assert done["Location"] == reverse("admin:kelurahan_taskrun_change", args=[run.pk])
+    page = as_operator_a.get(done["Location"])
+    assert (run.state, run.result["new"]) == (TaskRun.State.DONE, 2)
+    assert (
+        escape(gettext("Imported: %(new)d new, %(updated)d updated.") % {"new": 2, "updated": 0})
+        in page.content.decode()
+    )
+    assert reverse("admin:layanan_resident_changelist") in page.content.decode()
     residents = {r.nik: r for r in Resident.objects.all()}
     assert set(residents) == {NIK_BUDI, NIK_SITI}
     budi, siti = residents[NIK_BUDI], residents[NIK_SITI]
@@ -153,6 +168,37 @@ def test_operator_previews_then_imports_residents_into_own_kelurahan(
     assert (siti.birth_date, siti.sex, siti.citizenship) == (datetime.date(1995, 8, 15), "P", "WNI")
     assert budi.kk_number == "3372010101100001"
     assert LogEntry.objects.count() == 1  # one entry for the import, not one per row
+
+
+def test_the_previewed_file_waits_in_private_storage_for_any_node(as_operator_a):
+    """Preview on one web node, confirm on another: the file is in the shared private storage
+    (never a node's /tmp, never under a URL), and it is gone once imported."""
+    shown = preview(as_operator_a, csv_upload([BUDI]))
+    name = shown.context["confirm_form"].initial["import_file_name"]
+
+    assert private_storage.exists(f"imports/{name}")
+    confirm(as_operator_a, shown)
+    assert Resident.objects.get().nik == NIK_BUDI
+    assert not private_storage.exists(f"imports/{name}")
+
+
+def test_a_file_that_changed_after_its_preview_imports_nothing_and_says_so(as_operator_a):
+    shown = preview(as_operator_a, csv_upload([BUDI, SITI]))
+    name = f"imports/{shown.context['confirm_form'].initial['import_file_name']}"
+    broken = [*SITI]
+    broken[0] = "12345"  # not a NIK
+    with private_storage.open(name, "wb") as stored:
+        stored.write(csv_upload([BUDI, broken]).read())
+
+    done = confirm(as_operator_a, shown)
+
+    run = TaskRun.objects.get()
+    assert run.state == TaskRun.State.FAILED
+    assert run.message == gettext(
+        "Nothing was imported: the file no longer passes the checks. Import it again."
+    )
+    assert escape(run.message) in as_operator_a.get(done["Location"]).content.decode()
+    assert not Resident.objects.exists()
 
 
 def test_semicolon_separated_csv_from_indonesian_excel_imports(as_operator_a):
@@ -389,10 +435,19 @@ def test_operator_sees_the_import_button(as_operator_a):
 # --- Export -------------------------------------------------------------------------------------
 
 
-def export(client, file_format):
-    return client.post(
-        reverse("admin:layanan_resident_export"), {"resource": "0", "format": file_format}
-    )
+def export(client, file_format, url=None):
+    """Press "Export". CSV comes at once; XLSX is made by a background task (in the test's
+    process here), the staff member lands on its progress page, and its link gives the file."""
+    url = url or reverse("admin:layanan_resident_export")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(url, {"resource": "0", "format": file_format})
+    if file_format != XLSX_FORMAT or response.status_code != 302:
+        return response
+    run = TaskRun.objects.get(pk=response["Location"].rstrip("/").split("/")[-2])
+    assert run.state == TaskRun.State.DONE, run.message
+    progress_page = client.get(response["Location"])
+    assert run.result["link"] in progress_page.content.decode()
+    return client.get(run.result["link"])
 
 
 def xlsx_rows(content: bytes) -> list[list]:
@@ -416,7 +471,7 @@ def test_export_contains_only_the_operators_residents(as_operator_a, kelurahan_a
     make_resident(kelurahan_b, nik=NIK_SITI, name="Siti Tetangga")
 
     as_csv = csv_rows(body(export(as_operator_a, CSV_FORMAT)))
-    as_xlsx = xlsx_rows(export(as_operator_a, XLSX_FORMAT).content)
+    as_xlsx = xlsx_rows(body(export(as_operator_a, XLSX_FORMAT)))
 
     assert as_csv[0] == HEADERS
     assert as_csv[1:] == [
@@ -439,14 +494,13 @@ def test_export_contains_only_the_operators_residents(as_operator_a, kelurahan_a
     assert as_xlsx[0] == HEADERS
     assert len(as_xlsx) == 2
     assert as_xlsx[1][0] == NIK_BUDI  # text, not a number that Excel would round
-    # Formula escaping (IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT) writes every cell as text.
-    assert as_xlsx[1][4] == "1995-08-15"
+    assert as_xlsx[1:] == as_csv[1:]  # the same cells, every one text
 
 
 def test_an_export_imports_back_unchanged(as_operator_a, kelurahan_a):
     resident = make_resident(kelurahan_a)
     before = snapshot(resident)
-    content = export(as_operator_a, XLSX_FORMAT).content
+    content = body(export(as_operator_a, XLSX_FORMAT))
 
     import_file(as_operator_a, SimpleUploadedFile("penduduk.xlsx", content), XLSX_FORMAT)
 
@@ -456,7 +510,7 @@ def test_an_export_imports_back_unchanged(as_operator_a, kelurahan_a):
 def test_an_xlsx_export_of_a_resident_without_a_birth_date_imports_back(as_operator_a, kelurahan_a):
     resident = make_resident(kelurahan_a, birth_date=None)
     before = snapshot(resident)
-    content = export(as_operator_a, XLSX_FORMAT).content
+    content = body(export(as_operator_a, XLSX_FORMAT))
 
     assert xlsx_rows(content)[1][HEADERS.index("Tanggal Lahir")] in ("", None)  # not "None"
     import_file(as_operator_a, SimpleUploadedFile("penduduk.xlsx", content), XLSX_FORMAT)
@@ -614,32 +668,55 @@ def test_an_export_is_logged_when_the_file_leaves_not_when_the_form_is_shown(
     ]
 
 
-def test_a_register_too_big_for_xlsx_is_refused_with_a_message_to_choose_csv(
-    as_operator_a, kelurahan_a, monkeypatch
+def test_an_xlsx_export_is_made_in_the_background_and_only_its_maker_downloads_it(
+    as_operator_a, operator_a, kelurahan_a, make_staff, client
 ):
-    monkeypatch.setattr("layanan.exports.XLSX_MAX_ROWS", 1)
     make_resident(kelurahan_a)
     make_resident(kelurahan_a, nik=NIK_SITI, name="Siti Aminah")
 
-    response = export(as_operator_a, XLSX_FORMAT)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        started = as_operator_a.post(
+            reverse("admin:layanan_resident_export"), {"resource": "0", "format": XLSX_FORMAT}
+        )
 
-    assert response.status_code == 200
-    assert "form" in response.context  # the export form again, with the message
-    message = shown_as(
-        response,
-        "An Excel (XLSX) file can hold at most %(max)s residents, and this export has "
-        "%(count)s. Choose CSV (Excel opens it too), or narrow the list with a search or "
-        "filter first.",
-        {"max": "1", "count": "2"},
+    run = TaskRun.objects.get()
+    assert started["Location"] == reverse("admin:kelurahan_taskrun_change", args=[run.pk])
+    assert (run.state, run.result["rows"], run.created_by) == ("done", 2, operator_a)
+    download = as_operator_a.get(run.result["link"])
+    assert download.status_code == 200
+    assert "no-store" in download["Cache-Control"]
+    assert [row[2] for row in xlsx_rows(body(download))] == ["Nama", "Budi Santoso", "Siti Aminah"]
+    assert list(AccessLog.objects.values_list("user", "action")) == [
+        (operator_a.pk, AccessLog.Action.EXPORT)
+    ]
+    # Another operator of the same kelurahan does not get it (nor its progress page).
+    client.force_login(make_staff("operator.a2", roles.OPERATOR, kelurahan_a))
+    assert client.get(run.result["link"]).status_code == 404
+    assert client.get(started["Location"]).status_code == 404
+
+
+def test_a_narrowed_list_exports_only_what_it_shows_as_xlsx(as_operator_a, kelurahan_a):
+    make_resident(kelurahan_a)
+    make_resident(kelurahan_a, nik=NIK_SITI, name="Siti Aminah")
+
+    narrowed = export(
+        as_operator_a, XLSX_FORMAT, url=f"{reverse('admin:layanan_resident_export')}?q=siti"
     )
-    assert [str(m) for m in get_messages(response.wsgi_request)] == [message]
-    assert not AccessLog.objects.exists()  # nothing left
-    assert len(csv_rows(body(export(as_operator_a, CSV_FORMAT)))) == 3  # CSV has no limit
-    narrowed = as_operator_a.post(
-        f"{reverse('admin:layanan_resident_export')}?q=siti",
-        {"resource": "0", "format": XLSX_FORMAT},
-    )
-    assert [row[2] for row in xlsx_rows(narrowed.content)] == ["Nama", "Siti Aminah"]
+
+    assert [row[2] for row in xlsx_rows(body(narrowed))] == ["Nama", "Siti Aminah"]
+
+
+def test_the_export_files_are_swept_after_a_day(as_operator_a, kelurahan_a, monkeypatch):
+    make_resident(kelurahan_a)
+    export(as_operator_a, XLSX_FORMAT)
+    name = TaskRun.objects.get().result["file"]
+    assert private_storage.exists(name)
+
+    assert services.letter_files_sweep() == 0  # young: kept
+    later = timezone.now() + datetime.timedelta(days=1, minutes=1)
+    monkeypatch.setattr("layanan.services.timezone.now", lambda: later)
+    assert services.letter_files_sweep() == 1
+    assert not private_storage.exists(name)
 
 
 def test_a_staff_member_without_the_view_permission_cannot_export(client, make_staff, kelurahan_a):

@@ -355,3 +355,51 @@ def test_if_even_the_error_page_fails_a_plain_indonesian_page_goes_out(visitor, 
     assert '<html lang="id">' in html
     assert "Layanan sedang tidak tersedia untuk sementara" in html
     assert "template storage" not in html and "Traceback" not in html
+
+
+# Object storage unreachable ----------------------------------------------------------------------
+
+
+def test_a_request_with_scans_while_the_file_storage_is_down_is_a_503_that_stores_nothing(
+    visitor, pajang, monkeypatch
+):
+    from botocore.exceptions import EndpointConnectionError
+
+    from layanan.models import Letter, RequirementDocument
+    from layanan.storage import private_storage
+    from tests.layanan.online import request_form, request_url
+
+    def unreachable(*args, **kwargs):
+        raise EndpointConnectionError(endpoint_url="http://s3.internal:8333/private")
+
+    private_storage._setup()
+    monkeypatch.setattr(private_storage._wrapped, "save", unreachable)
+
+    response = visitor.post(request_url(pajang), request_form())
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    html = page(response)
+    with translation.override("id"):
+        assert translation.gettext("Files cannot be saved or opened right now") in html
+        assert (
+            translation.gettext(
+                "If you were sending a form with files, it was not saved: send it again in a few "
+                "minutes."
+            )
+            in html
+        )
+    assert "s3.internal" not in html and "EndpointConnectionError" not in html
+    assert not Letter.objects.exists()
+    assert not RequirementDocument.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("status", "outage"), [(503, True), (500, True), (403, False), (404, False)]
+)
+def test_only_a_storage_server_error_counts_as_an_outage(status, outage):
+    from botocore.exceptions import ClientError
+
+    error = ClientError({"ResponseMetadata": {"HTTPStatusCode": status}}, "PutObject")
+
+    assert errors.storage_unreachable(error) is outage

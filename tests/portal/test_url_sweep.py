@@ -48,6 +48,7 @@ PUBLIC = {
     "kelurahan:service",
     "kelurahan:articles",
     "kelurahan:article",
+    "kelurahan:sitemap",
     "layanan:verify",
     # Checking a letter by the number, date and NIK digits printed on it (rate-limited).
     "layanan:verify_by_number",

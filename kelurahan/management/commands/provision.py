@@ -27,7 +27,7 @@ class Command(BaseCommand):
             raise CommandError("Give at least one region code (e.g. 33.72), or --all.")
         started = time.perf_counter()
 
-        def progress(city):
+        def progress(city, done, total):
             if verbosity >= 2 or (not everything and city.created):
                 self.stdout.write(
                     f"{city.name} ({city.code}): {city.kecamatan_created} kecamatan and "
