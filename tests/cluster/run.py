@@ -643,13 +643,25 @@ def mail_with_worker_killed(cluster: Cluster, rows: list[Row]) -> None:
     mails = cluster.smtp.to(email)[before:]
     subjects = Counter(mail.subject for mail in mails)
     duplicates = sum(count - 1 for count in subjects.values())
+    # The queue's own record of the job: how often it was taken (the killed run, the rerun).
+    jobs = cluster.primary.query(
+        "SELECT status, attempts FROM procrastinate_jobs"
+        " WHERE task_name = 'layanan.notifications.resident_mail' ORDER BY id DESC LIMIT 1",
+        dbname=DATABASE,
+    )
+    status, attempts = jobs[0] if jobs else ("none", 0)
     rows.append(
         Row(
             name,
-            recovered is not None and hold.discarded and duplicates == 0 and len(mails) >= 1,
+            recovered is not None
+            and hold.discarded
+            and duplicates == 0
+            and len(mails) >= 1
+            and status == "succeeded",
             "—" if recovered is None else f"{recovered:.1f} s after the kill",
             f"worker SIGKILLed mid-DATA ({'connection dropped' if hold.discarded else 'NOT'}); "
-            f"{len(mails)} e-mail(s) after the move, {duplicates} duplicate(s)",
+            f"{len(mails)} e-mail(s) after the move, {duplicates} duplicate(s); "
+            f"job {status} after {attempts} run(s)",
         )
     )
 
