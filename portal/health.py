@@ -15,6 +15,7 @@ import logging
 import os
 import time
 
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.storage import FileSystemStorage, default_storage
@@ -69,7 +70,7 @@ def _storage() -> None:
 
 
 CHECKS = {"database": _database, "cache": _cache, "storage": _storage}
-if not settings.TASKS_INLINE:
+if apps.is_installed("procrastinate.contrib.django"):
     # The task queue (PostgreSQL): jobs waiting with no worker alive is "degraded" (e-mail and
     # imports stand still; pages do not).
     CHECKS["tasks"] = background.queue_probe

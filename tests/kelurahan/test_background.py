@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import smtplib
+import threading
 import uuid
 from datetime import timedelta
 
@@ -169,13 +170,34 @@ def _jobs(task_name: str) -> list[tuple[str, int]]:
         return cursor.fetchall()
 
 
+def _own_thread(function) -> None:
+    """Run `function` in a thread of its own and re-raise what it raised: Procrastinate runs an
+    event loop, and the browser tests' Playwright may keep one running in this thread."""
+    failure = []
+
+    def run():
+        try:
+            function()
+        except BaseException as exc:  # noqa: BLE001 - handed to the test's thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(120)
+    if failure:
+        raise failure[0]
+
+
 def _run_worker() -> None:
     """Run the jobs that are due, as `manage.py procrastinate worker` does (with its own psycopg
     connection, not Django's), then stop."""
     from procrastinate.contrib.django import app
 
-    with app.replace_connector(app.connector.get_worker_connector()) as worker_app:
-        worker_app.run_worker(wait=False, install_signal_handlers=False, listen_notify=False)
+    def work():
+        with app.replace_connector(app.connector.get_worker_connector()) as worker_app:
+            worker_app.run_worker(wait=False, install_signal_handlers=False, listen_notify=False)
+
+    _own_thread(work)
 
 
 @pytest.fixture
@@ -271,8 +293,11 @@ def test_a_job_whose_worker_died_runs_again_and_sends_no_second_email(worker_que
         async with app.open_async():
             await tasks.retry_stalled_jobs.func(timestamp=0)
 
-    with app.replace_connector(app.connector.get_worker_connector()):
-        asyncio.run(recover())
+    def recover_now():
+        with app.replace_connector(app.connector.get_worker_connector()):
+            asyncio.run(recover())
+
+    _own_thread(recover_now)
     assert _jobs(mail_tasks.resident_mail.name)[0][0] == "todo"
     _run_worker()
 
