@@ -20,6 +20,7 @@ from kelurahan.models import (
     RW,
     Article,
     City,
+    CityDayOff,
     KarangTaruna,
     KarangTarunaActivity,
     KarangTarunaOfficer,
@@ -30,6 +31,7 @@ from kelurahan.models import (
     StaffMembership,
     TaskRun,
 )
+from kelurahan.nip import NIPField
 from kelurahan.services import staff_two_factor_reset
 from kelurahan.tenancy import TenantQuerySet, is_city_staff, user_can_access, user_kelurahan_id
 
@@ -149,6 +151,11 @@ class OfficialAdmin(ScopedAdmin):
     list_editable = ("rank",)
     search_fields = ("position", "name", "nip")
     fields = ("kelurahan", "position", "name", "nip", "photo", "level", "rank")
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "nip":  # typed as printed, "19800101 200501 1 001"; stored as digits
+            return NIPField(required=False)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 class RTInlineForm(forms.ModelForm):
@@ -415,6 +422,19 @@ class TaskRunAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/kelurahan/taskrun/status.html", context)
 
 
+class CityDayOffInline(admin.TabularInline):
+    """Days the city's offices close beyond the national holidays and cuti bersama, which the
+    portal knows already: promised service days skip them."""
+
+    model = CityDayOff
+    extra = 1
+    fields = ("date", "name")
+    verbose_name = _("extra day off")
+    verbose_name_plural = _(
+        "extra days off (national holidays and cuti bersama are counted already)"
+    )
+
+
 @admin.register(City)
 class CityAdmin(admin.ModelAdmin):
     """Diskominfo sees its cities; the logo (for the letterhead) and the host names are theirs
@@ -435,6 +455,7 @@ class CityAdmin(admin.ModelAdmin):
     readonly_fields = ("name", "code", "province_name", "slug", "is_kota")
     form = CityAdminForm
     formfield_overrides = {models.ImageField: {"form_class": ReencodedImageField}}
+    inlines = [CityDayOffInline]
 
     def has_module_permission(self, request):
         return is_city_staff(request.user) and super().has_module_permission(request)
@@ -451,6 +472,7 @@ class KecamatanAdmin(CityAdmin):
     list_display = ("name", "code", "city", "slug")
     fields = readonly_fields = ("name", "code", "city", "slug")
     form = forms.ModelForm
+    inlines = []
     list_select_related = ("city",)
     search_fields = ("name", "code")
 

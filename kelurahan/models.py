@@ -591,3 +591,24 @@ class TaskRun(models.Model):
         if self.state == self.State.DONE:
             return 100
         return min(100, self.progress * 100 // self.total) if self.total else 0
+
+
+class CityDayOff(models.Model):
+    """A day the city's offices are closed beyond the national holidays and cuti bersama (a
+    regional holiday, a local decree), set by Diskominfo: promised service days skip it
+    (kelurahan/workdays.py)."""
+
+    city = models.ForeignKey(
+        City, on_delete=models.CASCADE, related_name="days_off", verbose_name=_("city")
+    )
+    date = models.DateField(_("date"))
+    name = models.CharField(_("reason"), max_length=120)
+
+    class Meta:
+        verbose_name = _("day off")
+        verbose_name_plural = _("days off")
+        ordering = ["date"]
+        constraints = [models.UniqueConstraint(fields=["city", "date"], name="city_day_off_unique")]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.name}"

@@ -25,6 +25,7 @@ from kelurahan import background
 from kelurahan.admin import ScopedAdmin
 from kelurahan.admin_filters import DateRangeFilter
 from kelurahan.models import TaskRun
+from kelurahan.nip import rt_rw_padded
 from kelurahan.tenancy import is_city_staff, user_kelurahan, user_kelurahan_id
 from layanan import access, exports, selectors, services, tasks, workflow
 from layanan.admin_filters import LetterKindFilter, full_number
@@ -191,7 +192,10 @@ class LetterAdmin(ScopedAdmin):
             **forms_by_name,  # "sign_form", "reason_form": the page's forms by name
             "documents": selectors.letter_documents(letter),
             "data_rows": [
-                (labels[key].label if key in labels else key, value)
+                (
+                    labels[key].label if key in labels else key,
+                    rt_rw_padded(value) if key in ("rt", "rw") else value,
+                )
                 for key, value in letter.data.items()
                 if key not in ("nik", "name")  # shown above the details already
             ],
@@ -283,7 +287,7 @@ class ResidentAdmin(ImportExportMixin, ScopedAdmin):
     scoped changelist queryset (with its search and filters).
     """
 
-    list_display = ("name", "nik", "rt", "rw", "occupation")
+    list_display = ("name", "nik", "rt_padded", "rw_padded", "occupation")
     search_fields = ("name", "nik", "kk_number")
     list_filter = ("sex",)
     resource_classes = [ResidentResource]
@@ -294,6 +298,14 @@ class ResidentAdmin(ImportExportMixin, ScopedAdmin):
     export_formats = [SemicolonAwareCSV, base_formats.XLSX]
     import_template_name = "admin/layanan/resident/import.html"
     export_form_class = ExportForm  # the whole register, no column picking
+
+    @admin.display(description=_("RT"), ordering="rt")
+    def rt_padded(self, resident):
+        return rt_rw_padded(resident.rt)
+
+    @admin.display(description=_("RW"), ordering="rw")
+    def rw_padded(self, resident):
+        return rt_rw_padded(resident.rw)
 
     def get_queryset(self, request):
         # Which residents a user sees is layanan.access's decision, as in every view.

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.dates import MONTHS
 from django.utils.translation import gettext_lazy as _
 
+from kelurahan.nip import NIPField
 from layanan.forms import NIKField
 from layanan.kinds import KINDS
 from layanan.models import Letter, LetterSettings
@@ -25,9 +26,7 @@ class SignForm(forms.Form):
     )
     signer_name = forms.CharField(label=_("Signer's name"), max_length=150)
     signer_position = forms.CharField(label=_("Signer's position"), max_length=150)
-    signer_nip = forms.RegexField(
-        label=_("Signer's NIP"), regex=r"^[0-9]{18}$", required=False, max_length=18
-    )
+    signer_nip = NIPField(label=_("Signer's NIP"), required=False)
 
 
 class ReasonForm(forms.Form):

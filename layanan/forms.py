@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django import forms
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from layanan.documents import MAX_DOCUMENTS, DocumentRejected, document_check
 from layanan.models import MAX_DOCUMENT_BYTES, TRACKING_CODE_LENGTH, Resident
 from layanan.nik import NIKError, parse_nik
+from layanan.register_codes import MARITAL_STATUSES, RELIGIONS, marital_status_of, religion_of
 from layanan.tracking import ALPHABET as TRACKING_ALPHABET
 from layanan.tracking import tracking_code_clean
 
@@ -26,6 +28,46 @@ def date_input():
 
 def time_input():
     return forms.TimeInput(format="%H:%M", attrs={"type": "time"})
+
+
+# The empty first option of a choice nothing may preselect (sex: a wrong default is easily missed).
+CHOOSE = _("— choose —")
+
+
+def choices_with_empty(choices) -> list[tuple[str, str]]:
+    return [("", CHOOSE), *choices]
+
+
+def not_after_today(message):
+    """A validator refusing dates after today (in the portal's time zone) with `message`, which
+    names today's date as %(today)s."""
+
+    def validate(value: datetime.date) -> None:
+        today = timezone.localdate()
+        if value > today:
+            raise forms.ValidationError(
+                message, code="future", params={"today": today.strftime("%d-%m-%Y")}
+            )
+
+    return validate
+
+
+BIRTH_NOT_IN_FUTURE = not_after_today(
+    _("The date of birth cannot be after today (%(today)s); check the year.")
+)
+DEATH_NOT_IN_FUTURE = not_after_today(
+    _("The date of death cannot be after today (%(today)s); check the date.")
+)
+
+
+def birth_date_field(label, **kwargs) -> forms.DateField:
+    return forms.DateField(
+        label=label, widget=date_input(), validators=[BIRTH_NOT_IN_FUTURE], **kwargs
+    )
+
+
+def sex_field() -> forms.ChoiceField:
+    return forms.ChoiceField(label=_("Sex"), choices=choices_with_empty(Resident.Sex.choices))
 
 
 IDENTITY_FIELDS = (
@@ -69,10 +111,14 @@ class LetterForm(forms.Form):
     nik = NIKField()
     name = forms.CharField(label=_("Full name"), max_length=150)
     birth_place = forms.CharField(label=_("Place of birth"), max_length=100)
-    birth_date = forms.DateField(label=_("Date of birth"), widget=date_input())
-    sex = forms.ChoiceField(label=_("Sex"), choices=Resident.Sex.choices)
-    religion = forms.CharField(label=_("Religion"), max_length=30)
-    marital_status = forms.CharField(label=_("Marital status"), max_length=30)
+    birth_date = birth_date_field(_("Date of birth"))
+    sex = sex_field()
+    religion = forms.ChoiceField(
+        label=_("Religion"), choices=choices_with_empty((v, v) for v in RELIGIONS)
+    )
+    marital_status = forms.ChoiceField(
+        label=_("Marital status"), choices=choices_with_empty((v, v) for v in MARITAL_STATUSES)
+    )
     occupation = forms.CharField(label=_("Occupation"), max_length=100)
     citizenship = forms.CharField(label=_("Citizenship"), max_length=10, initial="WNI")
     address = forms.CharField(label=_("Address"), max_length=255)
@@ -97,7 +143,12 @@ class LetterForm(forms.Form):
 
     @classmethod
     def initial_from_resident(cls, resident: Resident) -> dict:
-        return {field: getattr(resident, field) for field in IDENTITY_FIELDS}
+        """The identity block from the register row; religion and marital status as one of the
+        choices whatever the row's spelling ("islam", "KATHOLIK"), or unchosen."""
+        initial = {field: getattr(resident, field) for field in IDENTITY_FIELDS}
+        initial["religion"] = religion_of(resident.religion)
+        initial["marital_status"] = marital_status_of(resident.marital_status)
+        return initial
 
 
 class SkuterForm(LetterForm):
@@ -162,7 +213,9 @@ WITNESSES = (
 class KematianForm(LetterForm):
     """Surat keterangan kematian: the deceased (identity block), the death, reporter, witnesses."""
 
-    death_date = forms.DateField(label=_("Date of death"), widget=date_input())
+    death_date = forms.DateField(
+        label=_("Date of death"), widget=date_input(), validators=[DEATH_NOT_IN_FUTURE]
+    )
     death_time = forms.TimeField(label=_("Time of death"), widget=time_input())
     death_place = forms.CharField(label=_("Place of death"), max_length=200)
     cause = forms.CharField(label=_("Cause of death"), max_length=200)
@@ -198,10 +251,10 @@ class KelahiranForm(forms.Form):
 
     nik = NIKField(label=_("NIK of a parent"))
     name = forms.CharField(label=_("Baby's name"), max_length=150)
-    sex = forms.ChoiceField(label=_("Sex"), choices=Resident.Sex.choices)
+    sex = sex_field()
     place_kind = forms.ChoiceField(label=_("Kind of birthplace"), choices=PLACE_KINDS)
     birth_place = forms.CharField(label=_("Place of birth"), max_length=200)
-    birth_date = forms.DateField(label=_("Date of birth"), widget=date_input())
+    birth_date = birth_date_field(_("Date of birth"))
     birth_time = forms.TimeField(label=_("Time of birth"), widget=time_input())
     birth_kind = forms.ChoiceField(
         label=_("Single or multiple birth"),
@@ -219,16 +272,12 @@ class KelahiranForm(forms.Form):
     )
     mother_nik = NIKField(label=_("Mother: NIK"))
     mother_name = forms.CharField(label=_("Mother: name"), max_length=150)
-    mother_birth_date = forms.DateField(label=_("Mother: date of birth"), widget=date_input())
+    mother_birth_date = birth_date_field(_("Mother: date of birth"))
     mother_occupation = forms.CharField(label=_("Mother: occupation"), max_length=100)
     mother_address = forms.CharField(label=_("Mother: address"), max_length=255)
     father_nik = NIKField(label=_("Father: NIK"), required=False)
     father_name = forms.CharField(label=_("Father: name"), max_length=150, required=False)
-    father_birth_date = forms.DateField(
-        label=_("Father: date of birth"),
-        widget=date_input(),
-        required=False,
-    )
+    father_birth_date = birth_date_field(_("Father: date of birth"), required=False)
     father_occupation = forms.CharField(
         label=_("Father: occupation"), max_length=100, required=False
     )

@@ -7,12 +7,13 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from django.db.models import Value
+from django.db.models import Q, Value
 from django.db.models.functions import Replace, Upper
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from kelurahan import workdays
 from kelurahan.models import Kelurahan, Service
 from kelurahan.regions import UnknownRegion, get_region
 from layanan.forms import LetterForm
@@ -174,3 +175,52 @@ def letter_for_verification_by_number(
         if secrets.compare_digest(letter.nik[-4:].encode(), nik_last4.encode()) and found is None:
             found = letter
     return found
+
+
+def letter_expected_date(letter: Letter) -> datetime.date | None:
+    """When the resident may expect the letter: the service's promised working days counted from
+    the day the request arrived (kelurahan/workdays.py). None once it is decided (signed, handed
+    over, rejected, void), or when its kind is tied to no service and so promises nothing."""
+    if letter.state not in (Letter.State.SUBMITTED, Letter.State.VERIFIED):
+        return None
+    service = letter.letter_type.service
+    if service is None:
+        return None
+    return workdays.expected_date(
+        city_id=letter.kelurahan.kecamatan.city_id,
+        start=timezone.localdate(letter.created_at),
+        days=service.service_days,
+    )
+
+
+OPEN_STATES = (Letter.State.SUBMITTED, Letter.State.VERIFIED)
+
+
+def letters_past_promise(letters, *, city_id: int | None, today: datetime.date | None = None):
+    """The open letters of `letters` (one kelurahan's or one city's, so one calendar) whose
+    expected date has passed: still submitted or verified, the service's working days counted
+    from the day they arrived. Two queries to build, whatever the number of letters: the
+    distinct promised days among them, then one filter with a bound per number of days."""
+    today = today or timezone.localdate()
+    open_letters = letters.filter(state__in=OPEN_STATES, letter_type__service__isnull=False)
+    promised = sorted(
+        set(
+            open_letters.order_by()
+            .values_list("letter_type__service__service_days", flat=True)
+            .distinct()
+        )
+    )
+    if not promised:
+        return open_letters.none()
+    # The earliest arrival that can matter: the longest promise, its weekends and holidays.
+    earliest = today - datetime.timedelta(days=max(promised) * 2 + 60)
+    calendar = workdays.Calendar.for_city(city_id, earliest, today)
+    zone = timezone.get_current_timezone()
+    bound = Q()
+    for days in promised:
+        last = calendar.latest_start_overdue(today, days)
+        arrived_by = datetime.datetime.combine(
+            last + datetime.timedelta(days=1), datetime.time(), zone
+        )
+        bound |= Q(letter_type__service__service_days=days, created_at__lt=arrived_by)
+    return open_letters.filter(bound)

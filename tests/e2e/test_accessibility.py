@@ -208,7 +208,7 @@ def test_the_forms_have_labels_linked_error_summaries_and_no_wcag_violations(
 
 def fill_request(page, data: dict) -> None:
     for name, value in data.items():
-        if name == "sex":
+        if name in ("sex", "religion", "marital_status"):  # choices
             page.select_option(f"#id_{name}", value)
         else:
             page.fill(f"#id_{name}", value)

@@ -67,7 +67,7 @@ def request_skuter_online(page, shot, kelurahan, tmp_path) -> str:
     page.locator('a[href$="/ajukan/skuter/"]').first.click()
     page.wait_for_url("**/ajukan/skuter/")
     for name, value in letter_data().items():
-        if name == "sex":
+        if name in ("sex", "religion", "marital_status"):  # choices
             page.select_option(f"#id_{name}", value)
         else:
             page.fill(f"#id_{name}", value)

@@ -38,7 +38,7 @@ def test_a_resident_requests_a_letter_and_follows_it(page, shot, kelurahan_a):
     # First with a mistake: the error summary leads to the field.
     data = letter_data()
     for name, value in data.items():
-        if name == "sex":
+        if name in ("sex", "religion", "marital_status"):  # choices
             page.select_option(f"#id_{name}", value)
         else:
             page.fill(f"#id_{name}", value)

@@ -33,7 +33,7 @@ def test_a_scan_over_the_limit_gets_our_413_page_on_phone_and_desktop(
     scan.write_bytes(b"%PDF-1.7\n" + b"\0" * (layanan_views.MAX_REQUEST_BYTES + 1024 * 1024))
     page.goto(f"/k/{kelurahan_a.slug}/layanan/ajukan/skuter/")
     for name, value in letter_data().items():
-        if name == "sex":
+        if name in ("sex", "religion", "marital_status"):  # choices
             page.select_option(f"#id_{name}", value)
         else:
             page.fill(f"#id_{name}", value)

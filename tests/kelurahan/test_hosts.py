@@ -416,7 +416,12 @@ def test_diskominfo_sets_the_city_host_and_pattern(as_diskominfo, domains, kelur
 
     response = as_diskominfo.post(
         address,
-        {"host": "kota.surakarta.go.id", "kelurahan_host_pattern": "{slug}.surakarta.go.id"},
+        {
+            "host": "kota.surakarta.go.id",
+            "kelurahan_host_pattern": "{slug}.surakarta.go.id",
+            "days_off-TOTAL_FORMS": "0",  # the city's days off, none added here
+            "days_off-INITIAL_FORMS": "0",
+        },
     )
 
     assert response.status_code == 302

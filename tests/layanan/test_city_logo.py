@@ -13,6 +13,9 @@ from PIL import Image
 from kelurahan.models import City
 from tests.layanan.helpers import pdf_bytes
 
+# The city page's inline of extra days off, left empty.
+NO_DAYS_OFF = {"days_off-TOTAL_FORMS": "0", "days_off-INITIAL_FORMS": "0"}
+
 
 def _logo_png() -> bytes:
     out = io.BytesIO()
@@ -35,7 +38,10 @@ def test_diskominfo_uploads_the_logo_and_letters_print_it(
 
     response = client.post(
         reverse("admin:kelurahan_city_change", args=[city.pk]),
-        {"logo": SimpleUploadedFile("lambang.png", _logo_png(), content_type="image/png")},
+        {
+            "logo": SimpleUploadedFile("lambang.png", _logo_png(), content_type="image/png"),
+            **NO_DAYS_OFF,
+        },
     )
 
     assert response.status_code == 302, response.context["adminform"].form.errors
@@ -56,7 +62,10 @@ def test_a_file_that_is_not_an_image_is_refused_as_logo(client, diskominfo, kelu
 
     response = client.post(
         reverse("admin:kelurahan_city_change", args=[city.pk]),
-        {"logo": SimpleUploadedFile("lambang.png", b"<svg onload=alert(1)>", "image/png")},
+        {
+            "logo": SimpleUploadedFile("lambang.png", b"<svg onload=alert(1)>", "image/png"),
+            **NO_DAYS_OFF,
+        },
     )
 
     assert response.status_code == 200
@@ -71,7 +80,10 @@ def test_an_operator_cannot_change_the_city(client, operator_a):
 
     response = client.post(
         reverse("admin:kelurahan_city_change", args=[city.pk]),
-        {"logo": SimpleUploadedFile("lambang.png", _logo_png(), content_type="image/png")},
+        {
+            "logo": SimpleUploadedFile("lambang.png", _logo_png(), content_type="image/png"),
+            **NO_DAYS_OFF,
+        },
     )
 
     assert response.status_code in (302, 403)

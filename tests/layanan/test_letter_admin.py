@@ -230,15 +230,30 @@ def test_a_signer_signs_from_the_letter_page(as_signer_a, verified_letter, signe
     assert [level for level, _text in shown_messages(response)] == [messages.SUCCESS]
 
 
-@pytest.mark.parametrize("nip", ["19680101199003100", "1968010119900310051", "19680101199003100X"])
-def test_an_invalid_nip_is_a_form_error_and_nothing_is_signed(as_signer_a, verified_letter, nip):
+NIP_TOO_SHORT_OR_LONG = "A NIP has 18 digits, e.g. %(example)s; the one entered has %(count)d."
+NIP_NOT_DIGITS = "A NIP has only digits (spaces between the groups are fine), e.g. %(example)s."
+
+
+@pytest.mark.parametrize(
+    ("nip", "message", "count"),
+    [
+        ("19680101199003100", NIP_TOO_SHORT_OR_LONG, 17),
+        ("19680101 199003 1 00", NIP_TOO_SHORT_OR_LONG, 17),
+        ("1968010119900310051", NIP_TOO_SHORT_OR_LONG, 19),
+        ("19680101199003100X", NIP_NOT_DIGITS, None),
+    ],
+)
+def test_an_invalid_nip_is_a_form_error_and_nothing_is_signed(
+    as_signer_a, verified_letter, nip, message, count
+):
     before = snapshot(verified_letter)
 
     response = as_signer_a.post(move_url(verified_letter, "sign"), {**SIGNATURE, "signer_nip": nip})
 
     assert response.status_code == 400
     assert "signer_nip" in response.context["sign_form"].errors
-    assert said(response, "Enter a valid value.") in response.content.decode()
+    shown = said(response, message) % {"example": "19800101 200501 1 001", "count": count}
+    assert shown in response.content.decode()
     assert snapshot(verified_letter) == before
 
 

@@ -33,7 +33,7 @@ def test_the_pdf_shows_number_kelurahan_holder_in_capitals_and_nik(signed_letter
     assert "BUDI SANTOSO" in text
     assert NIK_BUDI in text
     assert "Drs. Slamet Widodo" in text
-    assert "NIP 196801011990031005" in text
+    assert "NIP 19680101 199003 1 005" in text  # stored as 18 digits, printed grouped 8 6 1 3
 
 
 def test_the_qr_code_holds_exactly_the_verification_url(signed_letter):

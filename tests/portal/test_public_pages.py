@@ -243,7 +243,8 @@ def test_a_kelurahan_structure_shows_every_official_by_name_and_position(client,
     for official in officials:
         assertContains(response, escape(official.name))
         assertContains(response, escape(official.position))
-        assertContains(response, f"NIP {official.nip}")
+        nip = official.nip  # stored as 18 digits, printed grouped 8 6 1 3
+        assertContains(response, f"NIP {nip[:8]} {nip[8:14]} {nip[14]} {nip[15:]}")
     assertNotContains(response, EMPTY_STATE)
 
 
