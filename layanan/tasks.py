@@ -34,6 +34,16 @@ from layanan.spreadsheets import REGISTER_ENCODING, REGISTER_IMPORT_FORMATS
 from layanan.storage import PrivateImportStorage, private_storage
 
 
+def _rows_done(key: str, total: int):
+    """A progress callback for a task that goes through `total` rows."""
+
+    def report(done: int) -> None:
+        message = _("%(done)d of %(total)d rows") % {"done": done, "total": total}
+        background.progress(key, done, total, message)
+
+    return report
+
+
 @background.task(queue="default")
 def register_import(
     *, key: str, kelurahan_id: int, user_id: int, file_name: str, format_index: int
@@ -57,10 +67,7 @@ def register_import(
         return
     total = len(dataset)
 
-    def report(done: int) -> None:
-        background.progress(key, done, total, _("%(done)d of %(total)d rows") % locals())
-
-    result = ResidentResource(kelurahan=kelurahan, progress=report).import_data(
+    result = ResidentResource(kelurahan=kelurahan, progress=_rows_done(key, total)).import_data(
         dataset,
         dry_run=False,
         raise_errors=False,
@@ -193,11 +200,8 @@ def register_export(*, key: str, user_id: int, resident_ids: list[int] | None) -
     residents = residents.order_by("name", "pk")
     total = residents.count()
 
-    def report(done: int) -> None:
-        background.progress(key, done, total, _("%(done)d of %(total)d rows") % locals())
-
     with tempfile.TemporaryFile() as out:
-        rows = exports.resident_register_xlsx(residents, out, progress=report)
+        rows = exports.resident_register_xlsx(residents, out, progress=_rows_done(key, total))
         out.seek(0)
         name = private_storage.save(f"exports/{uuid.uuid4().hex}.xlsx", File(out))
     exports.export_log(by=user, subject="resident register", queryset=residents)

@@ -19,11 +19,12 @@ from django.utils.html import escape
 from django.utils.http import urlencode
 from django.utils.translation import gettext
 
-from kelurahan import roles
+from kelurahan import background, roles
 from kelurahan.models import TaskRun
 from layanan import services
 from layanan.models import AccessLog, Letter, Resident
 from layanan.nik import NIKError, mask_nik, parse_nik
+from layanan.resources import ResidentResource
 from layanan.storage import private_storage
 from tests.layanan.helpers import NIK_BUDI, NIK_SITI, snapshot
 from tests.layanan.test_letter_admin import make_resident
@@ -901,3 +902,29 @@ def test_no_cell_of_the_register_csv_opens_as_a_formula(
 
     purposes = [row[REGISTER_HEADERS.index("Keperluan")] for row in rows[1:]]
     assert purposes == ['\'@SUM(1+1)*cmd|" /C calc"!A0', "'-2+3"]
+
+
+def test_a_background_import_and_export_report_their_progress_as_they_go(
+    as_operator_a, kelurahan_a, monkeypatch
+):
+    heard = []
+    real_progress = background.progress
+
+    def progress(key, done, total, message=""):
+        heard.append((key.split(":")[0], done, total, message))
+        real_progress(key, done, total, message)
+
+    monkeypatch.setattr(background, "progress", progress)
+    monkeypatch.setattr(ResidentResource, "PROGRESS_EVERY", 1)
+    monkeypatch.setattr("layanan.exports.EXPORT_CHUNK", 1)
+
+    import_file(as_operator_a, csv_upload([BUDI, SITI]))
+    export(as_operator_a, XLSX_FORMAT)
+
+    rows = gettext("%(done)d of %(total)d rows")
+    assert heard == [
+        ("register-import", 1, 2, rows % {"done": 1, "total": 2}),
+        ("register-import", 2, 2, rows % {"done": 2, "total": 2}),
+        ("register-export", 1, 2, rows % {"done": 1, "total": 2}),
+        ("register-export", 2, 2, rows % {"done": 2, "total": 2}),
+    ]
