@@ -5,8 +5,6 @@ request's Host header), unknown hosts are refused, and the page cache keeps each
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from importlib import import_module
 
 import pytest
@@ -20,6 +18,7 @@ from django.urls import resolve, reverse
 from kelurahan import hosts, urls_host
 from kelurahan.models import City
 from layanan.models import Letter
+from tests import settings_process
 
 # The letter fixtures (and their private storage root) from the layanan tests.
 from tests.layanan.conftest import issue, private_root, sign, signer_a  # noqa: F401
@@ -464,25 +463,13 @@ def test_every_address_under_k_slug_is_at_the_root_of_the_kelurahan_host(route):
 
 # --- Settings ----------------------------------------------------------------------------------
 
-SETTINGS_SCRIPT = "import portal.settings as s; print(s.ALLOWED_HOSTS)"
-PRODUCTION = {
-    "PATH": "/usr/bin:/bin",
-    "SECRET_KEY": "x" * 60,
-    "DATABASE_URL": "sqlite:////tmp/unused.sqlite3",
-    "ALLOWED_HOSTS": "portal.surakarta.go.id",
-    "PORTAL_URL": "https://portal.surakarta.go.id",
-}
 
-
-def load_settings(**env_vars) -> subprocess.CompletedProcess:
-    """portal.settings as a process outside pytest loads it (TESTING off, as in production)."""
-    return subprocess.run(  # noqa: S603 - our own interpreter and a fixed script
-        [sys.executable, "-c", SETTINGS_SCRIPT],
-        cwd=django_settings.BASE_DIR,
-        env={**PRODUCTION, **env_vars},
-        capture_output=True,
-        text=True,
-        check=False,
+def load_settings(**env_vars):
+    return settings_process.load_settings(
+        "ALLOWED_HOSTS",
+        ALLOWED_HOSTS="portal.surakarta.go.id",
+        PORTAL_URL="https://portal.surakarta.go.id",
+        **env_vars,
     )
 
 

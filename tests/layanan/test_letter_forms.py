@@ -17,6 +17,7 @@ from layanan.register_codes import MARITAL_STATUSES, RELIGIONS
 from tests.factories import OfficialFactory
 from tests.isolation import form_payload
 from tests.layanan.helpers import NIK_BUDI, letter_data, pdf_bytes, pdf_text, said
+from tests.layanan.test_letter_admin import make_resident
 
 pytestmark = pytest.mark.django_db
 
@@ -30,24 +31,6 @@ def issue_url(nik: str, kind: str = "skuter") -> str:
 
 def move_url(letter, action: str) -> str:
     return reverse("admin:layanan_letter_move", args=[letter.pk, action])
-
-
-def make_resident(kelurahan, **changes) -> Resident:
-    fields = {
-        "nik": NIK_BUDI,
-        "name": "Budi Santoso",
-        "birth_place": "Surakarta",
-        "birth_date": datetime.date(1995, 8, 15),
-        "sex": Resident.Sex.MALE,
-        "religion": "Islam",
-        "marital_status": "Kawin",
-        "occupation": "Guru Honorer",
-        "address": "Jl. Mawar No. 7",
-        "rt": "4",
-        "rw": "12",
-        **changes,
-    }
-    return Resident.objects.create(kelurahan=kelurahan, **fields)
 
 
 def selected(page: str, name: str) -> list[str]:
@@ -84,7 +67,7 @@ def test_the_letter_prints_rt_and_rw_with_three_digits_and_keeps_them_as_typed(s
 def test_the_register_list_and_the_letter_page_show_rt_and_rw_with_three_digits(
     as_operator_a, kelurahan_a, verified_letter
 ):
-    make_resident(kelurahan_a)
+    make_resident(kelurahan_a, rw="12")
 
     listing = as_operator_a.get(reverse("admin:layanan_resident_changelist")).content.decode()
     detail = as_operator_a.get(reverse("admin:layanan_letter_change", args=[verified_letter.pk]))

@@ -3,31 +3,13 @@ production, a local default only for development."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
-from django.conf import settings
 
-SCRIPT = "import portal.settings as s; print(s.PORTAL_URL)"
-PRODUCTION = {
-    "PATH": "/usr/bin:/bin",
-    "SECRET_KEY": "x" * 60,
-    "DATABASE_URL": "sqlite:////tmp/unused.sqlite3",
-    "ALLOWED_HOSTS": "portal.example.go.id",
-}
+from tests import settings_process
 
 
-def load_settings(**env_vars) -> subprocess.CompletedProcess:
-    """portal.settings as a process outside pytest loads it (TESTING off, as in production)."""
-    return subprocess.run(  # noqa: S603 - our own interpreter and a fixed script
-        [sys.executable, "-c", SCRIPT],
-        cwd=settings.BASE_DIR,
-        env={**PRODUCTION, **env_vars},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+def load_settings(**env_vars):
+    return settings_process.load_settings("PORTAL_URL", **env_vars)
 
 
 def test_production_refuses_to_start_without_portal_url_and_says_what_to_set():
