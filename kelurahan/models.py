@@ -64,7 +64,7 @@ class City(models.Model):
         validators=[host_pattern_validate],
         help_text=_(
             "Each kelurahan's address, {slug} standing for its slug, e.g. {slug}.surakarta.go.id. "
-            "Empty: kelurahan sites stay under /k/<slug>/ unless they have a host of their own."
+            "Empty: kelurahan sites stay under /k/{slug}/ unless they have a host of their own."
         ),
     )
 
@@ -169,7 +169,7 @@ class Kelurahan(models.Model):
         validators=[hostname_validate],
         help_text=_(
             "The site's own address, e.g. pajang.surakarta.go.id, set by Diskominfo. Empty: the "
-            "city's kelurahan host pattern, else the portal's /k/<slug>/."
+            "city's kelurahan host pattern, else the portal's /k/{slug}/."
         ),
     )
     latitude = models.DecimalField(

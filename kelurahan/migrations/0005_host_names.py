@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
             name="kelurahan_host_pattern",
             field=models.CharField(
                 blank=True,
-                help_text="Each kelurahan's address, {slug} standing for its slug, e.g. {slug}.surakarta.go.id. Empty: kelurahan sites stay under /k/<slug>/ unless they have a host of their own.",
+                help_text="Each kelurahan's address, {slug} standing for its slug, e.g. {slug}.surakarta.go.id. Empty: kelurahan sites stay under /k/{slug}/ unless they have a host of their own.",
                 max_length=253,
                 validators=[kelurahan.hosts.host_pattern_validate],
                 verbose_name="kelurahan host pattern",
@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
             name="host",
             field=models.CharField(
                 blank=True,
-                help_text="The site's own address, e.g. pajang.surakarta.go.id, set by Diskominfo. Empty: the city's kelurahan host pattern, else the portal's /k/<slug>/.",
+                help_text="The site's own address, e.g. pajang.surakarta.go.id, set by Diskominfo. Empty: the city's kelurahan host pattern, else the portal's /k/{slug}/.",
                 max_length=253,
                 validators=[kelurahan.hosts.hostname_validate],
                 verbose_name="host name",
