@@ -9,9 +9,12 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: run test bench lint format messages lock check audit clean
 
+# The lock holds every package of the closure with its hashes, so pip installs exactly those
+# (--no-deps): pip 23 re-resolves an extra such as weasyprint's fonttools[woff] against the index and
+# refuses the unpinned result, although the lock pins fonttools and the extra's packages.
 $(BIN)/.installed: requirements-dev.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements-dev.lock
 	touch $@
 
 ## run: start the portal on SQLite with the demo city at http://127.0.0.1:$(PORT)
