@@ -35,12 +35,19 @@ test: $(BIN)/.installed
 
 ## bench: benchmarks that print figures (PostgreSQL; BENCH_DATABASE_URL overrides): provisioning,
 ## pages, UMKM, page weight, the server under gunicorn, letter signing, resident import, staff
-## pages at 100 vs 100,000 residents
+## pages at 100 vs 100,000 residents, the operator's journey in the browser
 bench: $(BIN)/.installed
 	$(BIN)/python tests/bench/run.py
 	$(BIN)/python tests/bench/letters.py
 	$(BIN)/python tests/bench/import_residents.py
 	$(BIN)/python tests/bench/residents.py
+	$(BIN)/python tests/bench/operator_journey.py
+
+## bench-operator: Skuter, kematian and kelahiran from the work page to a signed PDF in chromium
+## (page loads, fields typed, server time per letter), and the work page at 100 vs 100,000 letters
+.PHONY: bench-operator
+bench-operator: $(BIN)/.installed
+	$(BIN)/python tests/bench/operator_journey.py
 
 ## bench-server: only the server benchmark (gunicorn + PostgreSQL + Redis, driven by wrk)
 .PHONY: bench-server
@@ -80,6 +87,10 @@ format: $(BIN)/.installed
 messages: $(BIN)/.installed
 	DEBUG=true $(BIN)/python manage.py makemessages -l id -l en --no-obsolete --ignore '.venv/*' --ignore 'staticfiles/*' --ignore 'tests/*' \
 		--ignore 'artifacts/*' --ignore 'scripts/bootstrap/node_modules/*'
+	@# The admin's JavaScript strings (its filter_horizontal widget, calendar) our locale corrects,
+	@# kept by the markers in portal/library_strings.js.
+	DEBUG=true $(BIN)/python manage.py makemessages -d djangojs -l id --no-obsolete --ignore '.venv/*' --ignore 'staticfiles/*' --ignore 'tests/*' \
+		--ignore 'static/vendor/*' --ignore 'artifacts/*' --ignore 'scripts/bootstrap/node_modules/*'
 	DEBUG=true $(BIN)/python manage.py compilemessages --ignore '.venv/*'
 
 ## audit: known vulnerabilities in the locked dependencies (pip-audit; scripts/audit.py says

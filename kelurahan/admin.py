@@ -4,16 +4,26 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from kelurahan import background, hosts, tasks
-from kelurahan.forms import CityAdminForm, KelurahanAdminForm, ProvisionForm
+from kelurahan import background, hosts, images, services, slugs, tasks
+from kelurahan.forms import (
+    ArticleAdminForm,
+    CityAdminForm,
+    KelurahanAdminForm,
+    OfficialAdminForm,
+    ProvisionForm,
+)
 from kelurahan.images import ReencodedImageField
 from kelurahan.models import (
     RT,
@@ -34,6 +44,7 @@ from kelurahan.models import (
 from kelurahan.nip import NIPField
 from kelurahan.services import staff_two_factor_reset
 from kelurahan.tenancy import TenantQuerySet, is_city_staff, user_can_access, user_kelurahan_id
+from kelurahan.widgets import MapPickerInput
 
 
 class _RowIdsUnscoped:
@@ -132,6 +143,24 @@ class KelurahanScopedMixin(ScopedFormSetsMixin):
             obj.kelurahan_id = user_kelurahan_id(request.user)
         super().save_model(request, obj, form, change)
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        """A form sent back with errors has lost the files chosen on it (a browser never fills
+        a file input again): say which, unless the field itself already says so."""
+        if request.method == "POST" and request.FILES and context.get("errors"):
+            noted = context["adminform"].form.errors
+            lost = [f.name for key, f in request.FILES.items() if key not in noted]
+            if lost:
+                self.message_user(
+                    request,
+                    _(
+                        "The files you chose (%(names)s) have not been saved because some fields "
+                        "need correcting. Choose them again before saving."
+                    )
+                    % {"names": ", ".join(lost)},
+                    messages.WARNING,
+                )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
 
 class ScopedAdmin(KelurahanScopedMixin, admin.ModelAdmin):
     list_select_related = ("kelurahan",)
@@ -147,6 +176,7 @@ class ScopedAdmin(KelurahanScopedMixin, admin.ModelAdmin):
 
 @admin.register(Official)
 class OfficialAdmin(ScopedAdmin):
+    form = OfficialAdminForm
     list_display = ("position", "name", "nip", "level", "rank")
     list_editable = ("rank",)
     search_fields = ("position", "name", "nip")
@@ -230,24 +260,81 @@ class KarangTarunaActivityAdmin(ScopedAdmin):
 
 @admin.register(Article)
 class ArticleAdmin(ScopedAdmin):
-    list_display = ("title", "kind", "status", "published_at")
+    """Articles: an explicit publish-or-draft choice, a slug made from the title once, and an
+    optional image stored re-encoded with its card thumbnail (kelurahan/images.py)."""
+
+    form = ArticleAdminForm
+    change_form_template = "admin/kelurahan/article/change_form.html"
+    list_display = ("title", "preview", "kind", "status", "published_at")
     list_filter = ("kind", "status")
     search_fields = ("title", "summary")
     date_hierarchy = "published_at"
-    prepopulated_fields = {"slug": ("title",)}
     fields = (
         "kelurahan",
         "kind",
         "title",
-        "slug",
         "summary",
         "body",
+        "image",
+        "image_alt",
         "status",
         "published_at",
         "event_start",
         "location",
     )
     actions = ["publish", "unpublish"]
+
+    @admin.display(description=_("image"))
+    def preview(self, obj):
+        if not obj.thumbnail:
+            return "—"
+        return format_html(
+            '<img src="{}" width="64" height="48" alt="" loading="lazy">', obj.thumbnail.url
+        )
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["article_state"] = _article_state(request, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def save_model(self, request, obj, form, change):
+        # "Publish now" on a new article or a draft means now, unless a time was typed.
+        was_published = form.initial.get("status") == Article.Status.PUBLISHED
+        if (
+            obj.status == Article.Status.PUBLISHED
+            and not was_published
+            and "published_at" not in form.changed_data
+            and obj.published_at < timezone.now()
+        ):
+            obj.published_at = timezone.now()
+        stale = []
+        if "image" in form.changed_data:
+            previous = form.initial.get("image")
+            stale = [(f.storage, f.name) for f in (previous, obj.thumbnail) if f and f.name]
+            images.image_with_thumbnail_set(
+                image=obj.image, thumbnail=obj.thumbnail, upload=form.cleaned_data["image"] or None
+            )
+        if change:
+            super().save_model(request, obj, form, change)
+        else:
+            if not is_city_staff(request.user):
+                obj.kelurahan_id = user_kelurahan_id(request.user)
+            slugs.save_with_free_slug(
+                obj,
+                text=obj.title,
+                scope=Article.objects.for_kelurahan(obj.kelurahan_id),
+                save=lambda: super(ArticleAdmin, self).save_model(request, obj, form, change),
+            )
+        images.files_delete_on_commit(stale)
+
+    def delete_model(self, request, obj):
+        files = [(f.storage, f.name) for f in (obj.image, obj.thumbnail) if f.name]
+        super().delete_model(request, obj)
+        images.files_delete_on_commit(files)
+
+    def delete_queryset(self, request, queryset):
+        files = [(f.storage, f.name) for a in queryset for f in (a.image, a.thumbnail) if f.name]
+        super().delete_queryset(request, queryset)
+        images.files_delete_on_commit(files)
 
     @admin.action(description=_("Publish the selected articles"), permissions=["change"])
     def publish(self, request, queryset):
@@ -260,17 +347,41 @@ class ArticleAdmin(ScopedAdmin):
         self.message_user(request, _("%(count)d article(s) set to draft.") % {"count": count})
 
 
+def _article_state(request, article: Article | None) -> str:
+    """One sentence for the top of the article screen: is it on the site, and from when.
+
+    Read from the database: on a form sent back with errors, `article` already carries what
+    was typed, not what is saved.
+    """
+    saved = None
+    if article is not None and article.pk is not None:
+        saved = (
+            Article.objects.for_user(request.user)
+            .filter(pk=article.pk)
+            .values("status", "published_at")
+            .first()
+        )
+    if saved is None:
+        return _("New article: choose below whether it is published now or saved as a draft.")
+    if saved["status"] != Article.Status.PUBLISHED:
+        return _("This article is a draft: it is not shown on the site.")
+    if saved["published_at"] > timezone.now():
+        return _("This article is published and will be shown on the site from %(time)s.") % {
+            "time": date_format(timezone.localtime(saved["published_at"]), "DATETIME_FORMAT")
+        }
+    return _("This article is published: it is shown on the site.")
+
+
 @admin.register(Service)
 class ServiceAdmin(ScopedAdmin):
+    change_list_template = "admin/kelurahan/service/change_list.html"
     list_display = ("name", "service_days", "cost", "is_active", "rank")
     list_editable = ("is_active", "rank")
     list_filter = ("is_active",)
     search_fields = ("name",)
-    prepopulated_fields = {"slug": ("name",)}
     fields = (
         "kelurahan",
         "name",
-        "slug",
         "description",
         "requirements",
         "procedure",
@@ -280,6 +391,74 @@ class ServiceAdmin(ScopedAdmin):
         "rank",
         "is_active",
     )
+
+    def get_urls(self):
+        return [
+            path(
+                "reviewed/",
+                self.admin_site.admin_view(self.reviewed_view),
+                name="kelurahan_service_reviewed",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        kelurahan_id = user_kelurahan_id(request.user)
+        extra_context = {
+            **(extra_context or {}),
+            "may_confirm_review": kelurahan_id is not None and self.has_change_permission(request),
+            "reviewed_at": Kelurahan.objects.filter(pk=kelurahan_id)
+            .values_list("services_reviewed_at", flat=True)
+            .first()
+            if kelurahan_id
+            else None,
+        }
+        return super().changelist_view(request, extra_context)
+
+    def reviewed_view(self, request):
+        """Staff confirm the catalog matches what their office does (the site's checklist)."""
+        kelurahan_id = user_kelurahan_id(request.user)
+        if request.method != "POST" or kelurahan_id is None:
+            raise Http404
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        services.services_reviewed_mark(kelurahan_id=kelurahan_id, by=request.user)
+        messages.success(
+            request,
+            _("Thank you: the service catalog is marked as read and confirmed today."),
+        )
+        return HttpResponseRedirect(reverse("admin:kelurahan_service_changelist"))
+
+    def save_model(self, request, obj, form, change):
+        """A new service's slug is made from its name (kelurahan/slugs.py); it never changes."""
+        if change:
+            return super().save_model(request, obj, form, change)
+        if not is_city_staff(request.user):
+            obj.kelurahan_id = user_kelurahan_id(request.user)
+        slugs.save_with_free_slug(
+            obj,
+            text=obj.name,
+            scope=Service.objects.for_kelurahan(obj.kelurahan_id),
+            save=lambda: super(ServiceAdmin, self).save_model(request, obj, form, change),
+        )
+
+
+def _office_map_start(kelurahan: Kelurahan) -> tuple[tuple[float, float] | None, int | None]:
+    """Where the office map starts when the office has no point yet: a neighbour's office in
+    the same kecamatan (else the same city), close enough to find one's own street."""
+    for neighbours in (
+        Kelurahan.objects.filter(kecamatan_id=kelurahan.kecamatan_id),
+        Kelurahan.objects.filter(kecamatan__city_id=kelurahan.kecamatan.city_id),
+    ):
+        point = (
+            neighbours.filter(latitude__isnull=False, longitude__isnull=False)
+            .exclude(pk=kelurahan.pk)
+            .values_list("latitude", "longitude")
+            .first()
+        )
+        if point:
+            return (float(point[0]), float(point[1])), 14
+    return None, None
 
 
 @admin.register(Kelurahan)
@@ -318,10 +497,11 @@ class KelurahanAdmin(KelurahanScopedMixin, admin.ModelAdmin):
                     "email",
                     "website",
                     ("facebook", "instagram", "youtube"),
-                    ("latitude", "longitude"),
                 )
             },
         ),
+        # Each on its own line, so the map picker under the longitude spans the form's width.
+        (_("Office location"), {"fields": ("latitude", "longitude")}),
     )
 
     @admin.display(description=_("regency/city"), ordering="kecamatan__city__name")
@@ -331,6 +511,18 @@ class KelurahanAdmin(KelurahanScopedMixin, admin.ModelAdmin):
     @admin.display(description=_("site address"))
     def site_address(self, obj):
         return hosts.kelurahan_base_url(obj) + "/" if obj.pk else "-"
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "longitude":  # the same map picker as UMKM places
+            kwargs["widget"] = MapPickerInput()
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        picker = form.base_fields.get("longitude")
+        if picker is not None and isinstance(picker.widget, MapPickerInput) and obj is not None:
+            picker.widget.center, picker.widget.zoom = _office_map_start(obj)
+        return form
 
     def get_readonly_fields(self, request, obj=None):
         readonly = ("code", "kind", "kecamatan", "site_address")

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kelurahan import hosts, regions
+from kelurahan.models import Article
 
 
 class ProvisionForm(forms.Form):
@@ -134,3 +135,69 @@ class KelurahanAdminForm(forms.ModelForm):
             self.cleaned_data["host"],
             mine=lambda site: site.kind == hosts.KELURAHAN and site.slug == self.instance.slug,
         )
+
+
+class FileReselectNoticeMixin:
+    """Says, next to a file field, that the file chosen must be chosen again.
+
+    A browser never re-fills a file input, so when a form comes back with errors the photo the
+    staff member picked is gone from the page even though nothing was wrong with it; without a
+    word they would save and lose it. The note is added only when the form has other errors.
+    """
+
+    def full_clean(self):
+        super().full_clean()
+        if not self.is_bound or not self._errors:
+            return
+        for name, field in self.fields.items():
+            if (
+                isinstance(field, forms.FileField)
+                and self.files.get(self.add_prefix(name))
+                and name not in self._errors
+            ):
+                self.add_error(
+                    name,
+                    forms.ValidationError(
+                        _(
+                            "The file you chose has not been saved because other fields need "
+                            "correcting. Choose it again before saving."
+                        ),
+                        code="choose_again",
+                    ),
+                )
+
+
+class ArticleAdminForm(FileReselectNoticeMixin, forms.ModelForm):
+    """The article screen: the staff member says each time whether the article goes live.
+
+    The status is a required choice with nothing ticked on a new article, so an article is never
+    left a draft (or published) because nobody looked; an existing one shows its current state.
+    """
+
+    status = forms.ChoiceField(
+        label=_("Publication"),
+        widget=forms.RadioSelect,
+        choices=[
+            (Article.Status.PUBLISHED, _("Publish now (shown on the site)")),
+            (Article.Status.DRAFT, _("Save as a draft (not shown on the site yet)")),
+        ],
+        help_text=_(
+            "A published article with a publication time in the future appears on the site "
+            "from that time."
+        ),
+        error_messages={
+            "required": _(
+                "Choose “Publish now” or “Save as a draft”; the article is not saved until you do."
+            )
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            self.initial.pop("status", None)
+            self.fields["status"].initial = None
+
+
+class OfficialAdminForm(FileReselectNoticeMixin, forms.ModelForm):
+    pass

@@ -180,6 +180,11 @@ class Kelurahan(models.Model):
         _("office longitude"), max_digits=9, decimal_places=6, null=True, blank=True,
         validators=[MinValueValidator(LONGITUDE_RANGE[0]), MaxValueValidator(LONGITUDE_RANGE[1])],
     )  # fmt: skip
+    # When staff last confirmed the service catalog matches what the office does (the site's
+    # completeness checklist asks for it; provisioning copies defaults nobody has read yet).
+    services_reviewed_at = models.DateTimeField(
+        _("service catalog reviewed"), null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -446,8 +451,21 @@ class ArticleQuerySet(TenantQuerySet):
         return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
 
 
+def article_image_path(instance, filename: str) -> str:
+    return f"articles/{timezone.now():%Y}/{filename}"
+
+
+def article_thumbnail_path(instance, filename: str) -> str:
+    return f"articles/thumbs/{timezone.now():%Y}/{filename}"
+
+
 class Article(KelurahanOwned):
-    """News, announcements and agenda items on a kelurahan site. Body is plain text."""
+    """News, announcements and agenda items on a kelurahan site. Body is plain text.
+
+    The optional image is stored like a UMKM photo: only our re-encoded JPEG (kelurahan/images.py),
+    with a WebP card thumbnail made at upload for the lists. The slug is made from the title when
+    the article is created and never changes afterwards, so shared links keep working.
+    """
 
     class Kind(models.TextChoices):
         NEWS = "berita", _("News")
@@ -469,6 +487,23 @@ class Article(KelurahanOwned):
     published_at = models.DateTimeField(_("publication time"), default=timezone.now)
     event_start = models.DateTimeField(_("event starts"), null=True, blank=True)
     location = models.CharField(_("location"), max_length=200, blank=True)
+    image = models.ImageField(
+        _("image"),
+        upload_to=article_image_path,
+        width_field="image_width",
+        height_field="image_height",
+        blank=True,
+        help_text=_("Optional. A photo shown on the article page and, smaller, in the news list."),
+    )
+    image_width = models.PositiveIntegerField(editable=False, null=True)
+    image_height = models.PositiveIntegerField(editable=False, null=True)
+    thumbnail = models.ImageField(upload_to=article_thumbnail_path, editable=False, blank=True)
+    image_alt = models.CharField(
+        _("description of the image for blind readers (alt text)"),
+        max_length=200,
+        blank=True,
+        help_text=_("What the image shows. Empty: the article's title is used."),
+    )
 
     objects = ArticleQuerySet.as_manager()
 
@@ -494,6 +529,10 @@ class Article(KelurahanOwned):
         return reverse(
             "kelurahan:article", kwargs={"slug": self.kelurahan.slug, "article": self.slug}
         )
+
+    @property
+    def image_alt_text(self) -> str:
+        return self.image_alt or self.title
 
 
 class Service(KelurahanOwned):

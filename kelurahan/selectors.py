@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+)
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from kelurahan.models import (
     RT,
@@ -134,4 +145,68 @@ def markers_for(kecamatan_list: list[Kecamatan]) -> list[dict]:
         for kecamatan in kecamatan_list
         for k in kecamatan.kelurahan_list
         if k.has_location
+    ]
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    """One line of a site's completeness checklist: what it asks, whether it holds, where to
+    fix it (an admin URL name and its arguments, so the caller can link it)."""
+
+    key: str
+    label: str
+    done: bool
+    fix_url: str
+
+
+def _checklist_annotations() -> dict:
+    """Each checklist item as an expression over a Kelurahan row, so one query answers it for
+    one kelurahan here and for thousands on Diskominfo's dashboard."""
+    mine = {"kelurahan": OuterRef("pk")}
+    named = Official.objects.filter(**mine).exclude(name="")
+    return {
+        "check_profile": ~Q(welcome_text="") & (~Q(vision="") | ~Q(history="")),
+        "check_office": ~Q(address="") & Q(latitude__isnull=False),
+        # The head is named, and every named official has a NIP and a photo.
+        "check_officials": Exists(named.filter(level=Official.Level.HEAD))
+        & ~Exists(named.filter(Q(nip="") | Q(photo=""))),
+        "check_rt_rw": Exists(RW.objects.filter(**mine))
+        & ~Exists(RW.objects.filter(head_name="", **mine))
+        & ~Exists(RT.objects.filter(head_name="", **mine)),
+        "check_services": Q(services_reviewed_at__isnull=False),
+        "check_article": Exists(Article.objects.filter(status=Article.Status.PUBLISHED, **mine)),
+    }
+
+
+def site_checklist(kelurahan_id: int) -> list[ChecklistItem]:
+    """The site's completeness checklist in one query, each item with the page that fixes it."""
+    annotations = {
+        name: ExpressionWrapper(expression, output_field=BooleanField())
+        for name, expression in _checklist_annotations().items()
+    }
+    row = Kelurahan.objects.filter(pk=kelurahan_id).values(**annotations).get()
+    change = reverse("admin:kelurahan_kelurahan_change", args=[kelurahan_id])
+    items = (
+        ("profile", _("Profile text: a welcome text and the vision or history"), change),
+        ("office", _("Office address and its place on the map"), change),
+        (
+            "officials",
+            _("Officials: the head named, each named official with NIP and photo"),
+            reverse("admin:kelurahan_official_changelist"),
+        ),
+        (
+            "rt_rw",
+            _("RW and RT with the name of each head"),
+            reverse("admin:kelurahan_rw_changelist"),
+        ),
+        (
+            "services",
+            _("Service catalog read and confirmed"),
+            reverse("admin:kelurahan_service_changelist"),
+        ),
+        ("article", _("A first published article"), reverse("admin:kelurahan_article_add")),
+    )
+    return [
+        ChecklistItem(key=key, label=label, done=bool(row[f"check_{key}"]), fix_url=url)
+        for key, label, url in items
     ]

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django_otp import device_classes
@@ -295,3 +296,9 @@ def staff_two_factor_reset(*, users: Iterable[User]) -> int:
         had_device.update(devices.values_list("user_id", flat=True))
         devices.delete()
     return len(had_device)
+
+
+def services_reviewed_mark(*, kelurahan_id: int, by: User) -> None:
+    """Record that the kelurahan's staff read their service catalog and confirm it (the site's
+    completeness checklist asks for it: provisioning copies defaults nobody there has read)."""
+    Kelurahan.objects.filter(pk=kelurahan_id).update(services_reviewed_at=timezone.now())

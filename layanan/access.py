@@ -53,9 +53,7 @@ def may_move(user: User, letter: Letter, action: Action | str) -> bool:
     does, and the letter is of their kelurahan): the letter page offers only these."""
     move = MOVES[Action(action)]
     return (
-        move.allowed_from(letter.state)
-        and user.has_perm(move.permission)
-        and user_can_access(user, letter)
+        move.applies_to(letter) and user.has_perm(move.permission) and user_can_access(user, letter)
     )
 
 

@@ -5,17 +5,21 @@ Everything goes through kelurahan's scoping mixin; letters are never deleted her
 
 from __future__ import annotations
 
+import datetime
 import re
 import uuid
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
@@ -24,16 +28,17 @@ from import_export.forms import ExportForm
 from kelurahan import background
 from kelurahan.admin import ScopedAdmin
 from kelurahan.admin_filters import DateRangeFilter
-from kelurahan.models import TaskRun
+from kelurahan.models import StaffMembership, TaskRun
 from kelurahan.nip import rt_rw_padded
 from kelurahan.tenancy import is_city_staff, user_kelurahan, user_kelurahan_id
-from layanan import access, exports, selectors, services, tasks, workflow
-from layanan.admin_filters import LetterKindFilter, full_number
+from layanan import access, exports, pdf, register_upkeep, selectors, services, tasks, workflow
+from layanan.admin_filters import LetterKindFilter, PromiseFilter, full_number
 from layanan.admin_forms import (
     IssueStartForm,
     LetterRegisterForm,
     LetterSettingsForm,
 )
+from layanan.admin_lookup import resident_lookup_view
 from layanan.forms import LetterForm
 from layanan.kinds import KINDS
 from layanan.models import (
@@ -43,11 +48,73 @@ from layanan.models import (
     LetterSettings,
     LetterType,
     Resident,
+    SigningAuthority,
 )
 from layanan.nik import mask_nik, nik_warnings, parse_nik
+from layanan.register_import import (
+    BadRows,
+    RegisterConfirmForm,
+    RegisterImportForm,
+    bad_rows_content_type,
+    bad_rows_file,
+    bad_rows_token,
+    example_file_response,
+)
 from layanan.resources import PREVIEW_ROWS, ResidentResource
 from layanan.spreadsheets import REGISTER_ENCODING, REGISTER_IMPORT_FORMATS, SemicolonAwareCSV
 from layanan.storage import private_file_response, private_storage
+
+# Letters that have a draft to check: not yet signed, not refused.
+DRAFT_STATES = (Letter.State.SUBMITTED, Letter.State.WAITING, Letter.State.VERIFIED)
+
+
+def _detail_label(labels: dict, key: str) -> str:
+    """A letter detail's label: its form field's, or for an age the form computes from a date of
+    birth (`age`, `<person>_age`) the person's date-of-birth label with "age" in its place."""
+    if key in labels:
+        return labels[key].label
+    if key == "age" or key.endswith("_age"):
+        prefix = key[: -len("age")]
+        born = labels.get(f"{prefix}birth_date")
+        if born is not None and ":" in str(born.label):  # "Pelapor: tanggal lahir"
+            person = str(born.label).split(":")[0]
+            return _("%(person)s: age") % {"person": person}
+        return _("Age")
+    return key
+
+
+def _shown(field, key: str, value):
+    """A letter detail as staff read it: a choice by its label, a date as a date, RT/RW padded."""
+    if key in ("rt", "rw"):
+        return rt_rw_padded(value)
+    choices = dict(getattr(field, "choices", None) or ())
+    if value in choices:
+        return choices[value]
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:
+            return date_format(datetime.date.fromisoformat(value), "j F Y")
+        except ValueError:
+            return value
+    return value
+
+
+def _move_done_message(move, letter, moved, *, reissue: bool) -> str:
+    """What the confirmation says: the letter by its number once it has one, what happened and
+    what comes next (the workflow table's words; the letter page then offers that next step)."""
+    if reissue:
+        return _(
+            "Letter %(number)s is void. A new letter with its details is ready: correct what "
+            "needs correcting, then it goes to the signer."
+        ) % {"number": letter.number}
+    values = {"number": moved.number, "name": moved.name, "done": move.done}
+    return (move.confirmation or _("The letter was %(done)s.")) % values
+
+
+def _move_form(move, letter, user, *, data=None, initial=None):
+    """A move's form for the letter page: field ids carry the move ("id_reject_reason"), as two
+    moves may share a form on one page; the field names stay as the move view reads them."""
+    options = move.form_options(letter, user) if move.form_options else {}
+    return move.form(data, initial=initial, auto_id=f"id_{move.action}_%s", **options)
 
 
 def _form_context_name(form_class) -> str:
@@ -58,7 +125,7 @@ def _form_context_name(form_class) -> str:
 @admin.register(Letter)
 class LetterAdmin(ScopedAdmin):
     list_display = ("number_or_dash", "name", "letter_type", "state", "created_at")
-    list_filter = ("state", LetterKindFilter, ("created_at", DateRangeFilter))
+    list_filter = ("state", LetterKindFilter, PromiseFilter, ("created_at", DateRangeFilter))
     search_fields = ("number", "name", "nik", "tracking_code")
     list_select_related = ("kelurahan", "letter_type")
     date_hierarchy = "created_at"
@@ -67,6 +134,8 @@ class LetterAdmin(ScopedAdmin):
 
     @admin.display(description=_("number"), ordering="number")
     def number_or_dash(self, obj):
+        if obj.recorded_outside:  # a register row of a letter made outside the portal
+            return _("%(number)s (outside the portal)") % {"number": obj.number}
         return obj.number or "—"
 
     def get_queryset(self, request):
@@ -91,8 +160,11 @@ class LetterAdmin(ScopedAdmin):
         view = self.admin_site.admin_view
         return [
             path("issue/", view(self.issue_view), name="layanan_letter_issue"),
+            path("issue/lookup/", resident_lookup_view, name="layanan_letter_lookup"),
             path("register/", view(self.register_view), name="layanan_letter_register"),
             path("<int:pk>/move/<str:action>/", view(self.move_view), name="layanan_letter_move"),
+            path("<int:pk>/draft.pdf", view(self.draft_view), name="layanan_letter_draft"),
+            path("<int:pk>/edit/", view(self.edit_view), name="layanan_letter_edit"),
             *super().get_urls(),
         ]
 
@@ -143,12 +215,15 @@ class LetterAdmin(ScopedAdmin):
         )
         if letter.tracking_code and letter.state in (
             Letter.State.SUBMITTED,
+            Letter.State.WAITING,
             Letter.State.VERIFIED,
         ):
             # An online request was checked by no one when it came in: what its NIK contradicts
             # shows here, where the operator verifies or rejects it.
             for warning in selectors.letter_nik_warnings(letter):
                 messages.warning(request, warning)
+        for warning in register_upkeep.letter_register_warnings(letter):  # NIK of a deceased
+            messages.warning(request, warning)
         return self._letter_page(request, letter)
 
     def _letter_page(self, request, letter, *, bound=None, status=200):
@@ -167,8 +242,12 @@ class LetterAdmin(ScopedAdmin):
                 if bound is not None and bound[0] == move.action:
                     form = bound[1]
                 else:
-                    form = move.form(initial=move.initial(letter) if move.initial else None)
-                forms_by_name[_form_context_name(move.form)] = form
+                    initial = move.initial(letter) if move.initial else None
+                    form = _move_form(move, letter, user, initial=initial)
+                # Two moves may share a form class: the one sent with errors keeps the name.
+                name = _form_context_name(move.form)
+                if not (bound is not None and forms_by_name.get(name) is bound[1]):
+                    forms_by_name[name] = form
             url = reverse("admin:layanan_letter_move", args=[letter.pk, move.action.value])
             offered.append({"move": move, "form": form, "url": url})
         events = list(
@@ -178,11 +257,36 @@ class LetterAdmin(ScopedAdmin):
         )
         for event in events:
             event.move = workflow.move_between(event.from_state, event.to_state)
+        editable = letter.state in services.EDITABLE_STATES
+        whatsapp_url = selectors.resident_whatsapp_url(letter)
+        # Handing over is shown among a signed letter's next steps, not with the other moves.
+        hand_over = next(
+            (offer for offer in offered if offer["move"].action == workflow.Action.HAND_OVER),
+            None,
+        )
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": str(letter),
             "letter": letter,
+            "next_steps": letter.state == Letter.State.SIGNED or whatsapp_url,
+            "whatsapp_url": whatsapp_url,
+            "hand_over": hand_over,
+            **register_upkeep.letter_page_context(letter, user),
+            "draft_url": reverse("admin:layanan_letter_draft", args=[letter.pk])
+            if letter.state in DRAFT_STATES
+            else "",
+            "edit_url": reverse("admin:layanan_letter_edit", args=[letter.pk])
+            if editable and user.has_perm("layanan.change_letter")
+            else "",
+            # A row made outside the portal has no details to issue again from.
+            "may_reissue": access.may_issue(user) and not letter.recorded_outside,
+            # Only a void letter can have been issued again.
+            "reissues": list(
+                Letter.objects.for_kelurahan(letter.kelurahan_id).filter(reissue_of=letter)
+            )
+            if letter.state == Letter.State.VOID
+            else [],
             "nik": letter.nik
             if access.may_see_full_nik(user, letter.kelurahan_id)
             else mask_nik(letter.nik),
@@ -192,15 +296,66 @@ class LetterAdmin(ScopedAdmin):
             **forms_by_name,  # "sign_form", "reason_form": the page's forms by name
             "documents": selectors.letter_documents(letter),
             "data_rows": [
-                (
-                    labels[key].label if key in labels else key,
-                    rt_rw_padded(value) if key in ("rt", "rw") else value,
-                )
+                (_detail_label(labels, key), _shown(labels.get(key), key, value))
                 for key, value in letter.data.items()
                 if key not in ("nik", "name")  # shown above the details already
             ],
         }
         return TemplateResponse(request, "admin/layanan/letter/detail.html", context, status=status)
+
+    def draft_view(self, request, pk):
+        """The letter as it will print, watermarked DRAF, without number or QR code: for the
+        operator and the signer to check it before it is signed. Rendered on each request and
+        never stored; only letters not yet signed have one."""
+        letter = self.get_object(request, str(pk))
+        if letter is None or letter.state not in DRAFT_STATES:
+            raise Http404
+        services.access_log_record(
+            by=request.user,
+            kelurahan_id=letter.kelurahan_id,
+            action=AccessLog.Action.VIEW,
+            subject=f"draft of {letter}",
+        )
+        paper = services.letter_settings_get(kelurahan=letter.kelurahan).paper
+        content = pdf.render_letter_pdf(letter, verify_url="", paper=paper, draft=True)
+        response = HttpResponse(content, content_type="application/pdf")
+        response["Content-Disposition"] = content_disposition_header(
+            as_attachment=False, filename=f"draf-{letter.pk}.pdf"
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    def edit_view(self, request, pk):
+        """Correct the details of a letter not yet signed, on its kind's form prefilled with
+        them; each saved change is an event of the letter's timeline."""
+        letter = self.get_object(request, str(pk))
+        if (
+            letter is None
+            or letter.state not in services.EDITABLE_STATES
+            or not request.user.has_perm("layanan.change_letter")
+        ):
+            raise Http404
+        kind = KINDS[letter.letter_type.kind]
+        form = kind.form(request.POST or None, initial=letter.data)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.letter_details_update(
+                    letter_id=letter.pk, by=request.user, data=form.letter_data()
+                )
+            except services.TransitionError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, _("The letter's details were saved."))
+            return HttpResponseRedirect(reverse("admin:layanan_letter_change", args=[letter.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Change the details of %(letter)s") % {"letter": letter},
+            "letter": letter,
+            "form": form,
+        }
+        status = 400 if form.is_bound else 200
+        return TemplateResponse(request, "admin/layanan/letter/edit.html", context, status=status)
 
     def move_view(self, request, pk, action):
         """Make one move: the table says which form to bind; its cleaned data go to the one
@@ -213,25 +368,41 @@ class LetterAdmin(ScopedAdmin):
             return self._get_obj_does_not_exist_redirect(request, self.opts, str(pk))
         data = {}
         if move.form is not None:
-            form = move.form(request.POST)
+            form = _move_form(move, letter, request.user, data=request.POST)
             if not form.is_valid():
                 return self._letter_page(request, letter, bound=(move.action, form), status=400)
             data = form.cleaned_data
+        reissue = move.action == workflow.Action.VOID and "reissue" in request.POST
         try:
-            services.letter_move(letter_id=letter.pk, action=move.action, by=request.user, **data)
+            if reissue:
+                moved = services.letter_void_and_reissue(
+                    letter_id=letter.pk, by=request.user, reason=data["reason"]
+                )
+            else:
+                moved = services.letter_move(
+                    letter_id=letter.pk, action=move.action, by=request.user, **data
+                )
         except services.TransitionError as exc:
             messages.error(request, str(exc))
         except PermissionDenied:
             messages.error(request, _("Your role may not do this to a letter."))
         else:
-            messages.success(request, _("The letter was %(done)s.") % {"done": move.done})
+            messages.success(request, _move_done_message(move, letter, moved, reissue=reissue))
+            if reissue:
+                # The new letter, to correct what made the old one void before it is signed.
+                return HttpResponseRedirect(reverse("admin:layanan_letter_edit", args=[moved.pk]))
         return HttpResponseRedirect(reverse("admin:layanan_letter_change", args=[letter.pk]))
 
     def issue_view(self, request):
         if not self._can_issue(request):
             raise Http404
         kelurahan = user_kelurahan(request.user)
-        start = IssueStartForm(request.GET if "kind" in request.GET else None)
+        # From the work page the NIK comes with the kind's button; a kind alone (a link) only
+        # preselects it.
+        start = IssueStartForm(
+            request.GET if "nik" in request.GET else None,
+            initial={"kind": request.GET.get("kind")},
+        )
         form = warnings = resident = None
         if start.is_bound and start.is_valid():
             kind = KINDS[start.cleaned_data["kind"]]
@@ -259,7 +430,7 @@ class LetterAdmin(ScopedAdmin):
             # Birth date and sex on the form are the NIK holder's only in the identity block
             # (a birth letter's NIK is a parent's, its birth date the baby's).
             about_holder = form.is_bound and issubclass(kind.form, LetterForm)
-            warnings = nik_warnings(
+            warnings = register_upkeep.resident_warnings(resident) + nik_warnings(
                 parse_nik(nik),
                 birth_date=form.cleaned_data.get("birth_date") if about_holder else None,
                 sex=(form.cleaned_data.get("sex") or None) if about_holder else None,
@@ -283,7 +454,9 @@ class ResidentAdmin(ImportExportMixin, ScopedAdmin):
     """The resident register, with import (preview, then confirm) and export as CSV or XLSX.
 
     Import is for staff of one kelurahan: rows are stamped with it. Diskominfo has no kelurahan
-    to stamp, so the import button is hidden and the import URLs refuse them. Export takes the
+    to stamp, so the import button is hidden and the import URLs refuse them. The import page
+    offers example files; a file with bad rows lists them ("Baris 7: ..."), hands them back as a
+    file to fix, and may import its good rows now (layanan/register_import.py). Export takes the
     scoped changelist queryset (with its search and filters).
     """
 
@@ -297,6 +470,10 @@ class ResidentAdmin(ImportExportMixin, ScopedAdmin):
     from_encoding = REGISTER_ENCODING
     export_formats = [SemicolonAwareCSV, base_formats.XLSX]
     import_template_name = "admin/layanan/resident/import.html"
+    # The file is checked against its format before it is stored or read; the confirmation may
+    # import only the rows that pass (layanan/register_import.py).
+    import_form_class = RegisterImportForm
+    confirm_form_class = RegisterConfirmForm
     export_form_class = ExportForm  # the whole register, no column picking
 
     @admin.display(description=_("RT"), ordering="rt")
@@ -334,7 +511,10 @@ class ResidentAdmin(ImportExportMixin, ScopedAdmin):
         kelurahan = user_kelurahan(request.user)
         if kelurahan is None:
             raise PermissionDenied
-        return {"kelurahan": kelurahan}
+        # The preview's bad rows, for the file that import_action offers (per request: the
+        # admin object is shared by every request).
+        request.register_bad_rows = BadRows()
+        return {"kelurahan": kelurahan, "bad_rows": request.register_bad_rows}
 
     def get_export_resource_kwargs(self, request, **kwargs):
         return {}
@@ -346,8 +526,69 @@ class ResidentAdmin(ImportExportMixin, ScopedAdmin):
                 self.admin_site.admin_view(self.export_file_view),
                 name="layanan_resident_export_file",
             ),
+            path(
+                "import/example.<str:kind>",
+                self.admin_site.admin_view(self.import_example_view),
+                name="layanan_resident_import_example",
+            ),
+            path(
+                "import/bad-rows/<str:token>/",
+                self.admin_site.admin_view(self.import_bad_rows_view),
+                name="layanan_resident_import_bad_rows",
+            ),
+            path(
+                "import/<uuid:run_id>/result/",
+                self.admin_site.admin_view(self.import_result_view),
+                name="layanan_resident_import_result",
+            ),
             *super().get_urls(),
         ]
+
+    def import_example_view(self, request, kind):
+        """The example register file (header row and one made-up resident), made on the fly."""
+        if not self.has_import_permission(request) or kind not in ("csv", "xlsx"):
+            raise Http404
+        return example_file_response(user_kelurahan(request.user), kind)
+
+    def import_bad_rows_view(self, request, token):
+        """The rows an import left out, with their reasons: only for the staff member whose
+        import it was (the token is signed for them), from private storage."""
+        name = bad_rows_file(token, request.user)
+        if name is None or not self.has_import_permission(request):
+            raise Http404
+        extension = name.rsplit(".", 1)[-1]
+        return private_file_response(
+            private_storage,
+            name,
+            content_type=bad_rows_content_type(name),
+            filename=f"penduduk-perlu-diperbaiki-{timezone.localdate():%Y-%m-%d}.{extension}",
+        )
+
+    def import_result_view(self, request, run_id):
+        """What a background import that left rows out did: totals, the bad rows with their
+        reasons, and the file of them to fix and import again."""
+        run = TaskRun.objects.filter(
+            pk=run_id,
+            created_by=request.user,
+            task_name=tasks.register_import.name,
+            state=TaskRun.State.DONE,
+        ).first()
+        if run is None or not self.has_import_permission(request):
+            raise Http404
+        name = run.result.get("bad_rows_file", "")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Result of the resident register import"),
+            "run": run,
+            "bad_rows_url": reverse(
+                "admin:layanan_resident_import_bad_rows",
+                args=[bad_rows_token(name=name, user=request.user)],
+            )
+            if name and private_storage.exists(name)
+            else "",
+        }
+        return TemplateResponse(request, "admin/layanan/resident/import_result.html", context)
 
     def _do_file_export(self, file_format, request, queryset, export_form=None):
         """The file, once the export form is valid (import-export's export_action calls this).
@@ -416,12 +657,49 @@ class ResidentAdmin(ImportExportMixin, ScopedAdmin):
             )
         return super().change_view(request, object_id, form_url, extra_context)
 
+    def add_data_read_fail_error_to_form(self, form, e):
+        form.add_error(
+            "import_file",
+            _(
+                "The file could not be read. Check that the chosen format matches the file, and "
+                "that it is the register saved from a spreadsheet (CSV UTF-8 or XLSX)."
+            ),
+        )
+
     def import_action(self, request, **kwargs):
+        """import-export's upload and preview, plus the example files, and for a file with bad
+        rows: the rows listed with their reasons, a file of them to fix, and the choice to
+        import the good rows now (`partial_confirm_form`)."""
         response = super().import_action(request, **kwargs)
-        if isinstance(response, TemplateResponse):
-            response.context_data["kelurahan"] = user_kelurahan(request.user)
-            response.context_data["preview_rows"] = PREVIEW_ROWS
-            response.context_data["preview_slice"] = f":{PREVIEW_ROWS}"
+        bad_rows = getattr(request, "register_bad_rows", None)
+        if not isinstance(response, TemplateResponse):
+            if bad_rows is not None:
+                bad_rows.close()
+            return response
+        context = response.context_data
+        context["kelurahan"] = user_kelurahan(request.user)
+        context["preview_rows"] = PREVIEW_ROWS
+        context["preview_slice"] = f":{PREVIEW_ROWS}"
+        context["example_csv_url"] = reverse("admin:layanan_resident_import_example", args=["csv"])
+        context["example_xlsx_url"] = reverse(
+            "admin:layanan_resident_import_example", args=["xlsx"]
+        )
+        result = context.get("result")
+        if bad_rows is not None and bad_rows.count and result and not result.has_errors():
+            token = bad_rows_token(name=bad_rows.save(), user=request.user)
+            context["bad_rows_count"] = bad_rows.count
+            context["bad_rows_url"] = reverse(
+                "admin:layanan_resident_import_bad_rows", args=[token]
+            )
+            totals = result.totals
+            good = totals["new"] + totals["update"]
+            context["good_rows_count"] = good
+            if good:
+                partial_form = self.create_confirm_form(request, import_form=context["form"])
+                partial_form.initial["partial"] = True
+                context["partial_confirm_form"] = partial_form
+        elif bad_rows is not None:
+            bad_rows.close()
         return response
 
     def process_import(self, request, **kwargs):
@@ -445,15 +723,30 @@ class ResidentAdmin(ImportExportMixin, ScopedAdmin):
                 user_id=request.user.pk,
                 file_name=file_name,
                 format_index=int(confirm_form.cleaned_data["format"]),
+                partial=confirm_form.cleaned_data.get("partial", False),
             )
         return HttpResponseRedirect(reverse("admin:kelurahan_taskrun_change", args=[run.pk]))
 
 
 @admin.register(LetterType)
 class LetterTypeAdmin(ScopedAdmin):
-    list_display = ("name", "kind", "classification", "online", "is_active")
-    fields = ("kelurahan", "kind", "name", "classification", "service", "online", "is_active")
-    readonly_fields = ("kind",)
+    list_display = ("name", "kind_label", "classification", "online", "is_active")
+    fields = (
+        "kelurahan",
+        "kind_label",
+        "name",
+        "classification",
+        "service",
+        "online",
+        "is_active",
+    )
+    readonly_fields = ("kind_label",)
+
+    @admin.display(description=LetterType._meta.get_field("kind").verbose_name, ordering="kind")
+    def kind_label(self, letter_type):
+        """The kind by its label (its default name), not its code ("kematian")."""
+        kind = KINDS.get(letter_type.kind)
+        return kind.name if kind else letter_type.kind
 
     def has_add_permission(self, request):
         return False  # made from the kinds in code when the kelurahan is provisioned
@@ -515,3 +808,59 @@ class AccessLogAdmin(ScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(SigningAuthority)
+class SigningAuthorityAdmin(ScopedAdmin):
+    """The register of signing authority: who signs the kelurahan's letters, in which capacity,
+    on which decree and for which period. Kept by the operator; an authority ends with its end
+    date and stays on record (letters signed under it point at it), so nothing is deleted."""
+
+    list_display = (
+        "official",
+        "capacity_display",
+        "user",
+        "decree_number",
+        "valid_from",
+        "valid_until",
+        "valid_today",
+    )
+    list_filter = ("capacity",)
+    search_fields = ("official__name", "official__position", "decree_number", "user__username")
+    list_select_related = ("kelurahan", "official", "user")
+    fields = (
+        "kelurahan",
+        "official",
+        "capacity",
+        "user",
+        "decree_number",
+        "valid_from",
+        "valid_until",
+        "note",
+    )
+
+    @admin.display(description=_("signing capacity"), ordering="capacity")
+    def capacity_display(self, obj):
+        return obj.get_capacity_display()
+
+    @admin.display(description=_("valid today"), boolean=True)
+    def valid_today(self, obj):
+        return obj.valid_on(timezone.localdate())
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            # Staff accounts of the user's own kelurahan (every kelurahan's, for Diskominfo);
+            # the model checks the account works for the authority's kelurahan.
+            memberships = StaffMembership.objects.for_user(request.user)
+            kwargs["queryset"] = (
+                get_user_model()
+                .objects.filter(is_active=True, pk__in=memberships.values("user_id").order_by())
+                .order_by("username")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+from layanan import admin_golive  # noqa: E402, F401 (go-live screens: counters, outside numbers)

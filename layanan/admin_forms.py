@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import formats
 from django.utils.dates import MONTHS
 from django.utils.translation import gettext_lazy as _
 
-from kelurahan.nip import NIPField
 from layanan.forms import NIKField
 from layanan.kinds import KINDS
 from layanan.models import Letter, LetterSettings
@@ -20,13 +20,60 @@ class IssueStartForm(forms.Form):
     nik = NIKField()
 
 
+class AuthorityChoiceField(forms.TypedChoiceField):
+    """The list offers the signer's authorities; any id sent is passed on, since the service
+    decides (and says why it refuses one: another's, another kelurahan's, out of its period)."""
+
+    def valid_value(self, value):
+        return True
+
+
 class SignForm(forms.Form):
-    capacity = forms.ChoiceField(
-        label=_("Signing capacity"), choices=Letter.Capacity.choices, required=False
-    )
-    signer_name = forms.CharField(label=_("Signer's name"), max_length=150)
-    signer_position = forms.CharField(label=_("Signer's position"), max_length=150)
-    signer_nip = NIPField(label=_("Signer's NIP"), required=False)
+    """Signing: the signer picks one of their own signing authorities valid today (the register,
+    layanan.models.SigningAuthority); the signature block comes from it, nothing is typed.
+
+    `authorities` are the signing user's authorities for the letter's kelurahan valid today
+    (layanan.workflow.sign_form_options); without any, `notice` says so and whom to ask. The
+    service checks the chosen one again: whose it is, its kelurahan and its period."""
+
+    authority = AuthorityChoiceField(label=_("Sign as"), coerce=int, empty_value=None)
+
+    def __init__(self, *args, authorities=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        authorities = list(authorities)
+        field = self.fields["authority"]
+        field.choices = [(a.pk, signing_authority_label(a)) for a in authorities]
+        if len(authorities) == 1:
+            field.initial = authorities[0].pk
+        elif authorities:
+            field.choices = [("", "---------"), *field.choices]
+        self.notice = (
+            ""
+            if authorities
+            else _(
+                "No signing authority valid today is recorded for your account, so you cannot "
+                "sign. Ask the kelurahan's operator to record yours (with its decree) under "
+                "Letter services → Signing authorities."
+            )
+        )
+
+
+def signing_authority_label(authority) -> str:
+    """How the list names an authority: "a.n. Lurah Pajang / Sekretaris Kelurahan — Budi
+    Santoso (SK 800/12/2026, sampai 31 Desember 2026)"."""
+    official = authority.official
+    label = authority.title_line()
+    if authority.capacity == Letter.Capacity.ON_BEHALF:
+        label += f" / {official.position}"
+    label += f" — {official.name}"
+    details = []
+    if authority.decree_number:
+        details.append(_("decree %(number)s") % {"number": authority.decree_number})
+    if authority.valid_until:
+        details.append(
+            _("until %(date)s") % {"date": formats.date_format(authority.valid_until, "j F Y")}
+        )
+    return f"{label} ({', '.join(details)})" if details else label
 
 
 class ReasonForm(forms.Form):

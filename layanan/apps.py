@@ -10,17 +10,27 @@ class LayananConfig(AppConfig):
     name = "layanan"
     verbose_name = _("Letter services")
 
-    # Letters are never deleted, by anyone: no delete permission is handed out.
+    # Letters are never deleted, by anyone: no delete permission is handed out. The register of
+    # signing authority is kept by the operator (as the officials list is) and Diskominfo; an
+    # authority ends by its end date, never by deletion. Signers read it but cannot give
+    # themselves authority.
     role_permissions = {
         "Diskominfo": _perms(
             "view", models=("letter", "letterevent", "lettertype", "resident", "accesslog")
         )
-        | _perms("view", "change", models=("lettersettings",)),
+        | _perms("view", "change", models=("lettersettings",))
+        | _perms("view", "add", "change", models=("signingauthority",))
+        | _perms("view", models=("numbercounter",)),
         "Operator": _perms("view", "add", "change", models=("letter", "resident"))
         | _perms("view", models=("letterevent",))
         | _perms("view", "change", models=("lettertype", "lettersettings"))
+        | _perms("view", "add", "change", models=("signingauthority",))
+        # The year's letter counters: the next number, set at go-live (layanan.golive).
+        | _perms("view", "add", "change", models=("numbercounter",))
         | {"layanan.delete_resident", "layanan.void_letter", "layanan.view_accesslog"},
-        "Penandatangan": _perms("view", models=("letter", "letterevent", "resident"))
+        "Penandatangan": _perms(
+            "view", models=("letter", "letterevent", "resident", "signingauthority")
+        )
         | {"layanan.sign_letter", "layanan.void_letter", "layanan.view_accesslog"},
     }
 

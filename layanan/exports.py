@@ -21,7 +21,7 @@ from import_export.formats import base_formats
 from kelurahan.tenancy import user_kelurahan_id
 from layanan import services
 from layanan.cells import spreadsheet_safe, spreadsheet_text
-from layanan.models import AccessLog
+from layanan.models import AccessLog, Letter
 from layanan.resources import LetterRegisterResource, ResidentResource
 
 REGISTER_FORMATS = {"xlsx": base_formats.XLSX, "csv": base_formats.CSV}
@@ -54,6 +54,20 @@ def _attachment(response: HttpResponse, name: str) -> HttpResponse:
     return response
 
 
+class _LetterRegisterMarked(LetterRegisterResource):
+    """The register with each letter made outside the portal (a reserved number, an imported
+    earlier row) marked so in its status: the portal holds no copy of it."""
+
+    def dehydrate_state(self, letter):
+        if not letter.recorded_outside:
+            return super().dehydrate_state(letter)
+        if letter.state == Letter.State.VOID:
+            return gettext("%(state)s (outside the portal)") % {
+                "state": super().dehydrate_state(letter)
+            }
+        return gettext("Outside the portal")
+
+
 def letter_register_response(letters, *, year: int, month: int | None, file_format: str, by):
     """The buku agenda surat keluar of a month (or of the whole year: month None) as a download.
 
@@ -68,7 +82,7 @@ def letter_register_response(letters, *, year: int, month: int | None, file_form
         signed_at__lt=datetime.datetime.combine(end, datetime.time(), zone),
     )
     export_format = REGISTER_FORMATS[file_format]()
-    dataset = LetterRegisterResource().export(queryset=letters)
+    dataset = _LetterRegisterMarked().export(queryset=letters)
     if file_format == "csv":
         # "Keperluan" comes from residents' online requests: no cell of a CSV may open as a
         # formula in a spreadsheet (import-export only strips a leading "=").

@@ -1,4 +1,10 @@
-"""Letter forms: the identity block every letter shares, and one form per letter kind."""
+"""Letter forms: the identity block every letter shares, and one form per letter kind.
+
+The register's lists are choices (layanan.register_codes); sex is never preselected; dates of birth
+and death may not be after today (checked here, and the date pickers stop at today); an age is
+computed from the date of birth, never typed. Long forms come in blocks (`fieldsets`): the staff
+issue screen shows each as a fieldset, and a person block's NIK can fill it from the register.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +19,20 @@ from django.utils.functional import lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from kelurahan.nip import rt_rw_padded
 from layanan.documents import MAX_DOCUMENTS, DocumentRejected, document_check
 from layanan.models import MAX_DOCUMENT_BYTES, TRACKING_CODE_LENGTH, Resident
 from layanan.nik import NIKError, parse_nik
-from layanan.register_codes import MARITAL_STATUSES, RELIGIONS, marital_status_of, religion_of
+from layanan.register_codes import (
+    BLOOD_TYPES,
+    EDUCATIONS,
+    MARITAL_STATUSES,
+    RELATIONSHIPS,
+    RELIGIONS,
+    coded_choices,
+    marital_status_of,
+    religion_of,
+)
 from layanan.tracking import ALPHABET as TRACKING_ALPHABET
 from layanan.tracking import tracking_code_clean
 
@@ -60,10 +76,60 @@ DEATH_NOT_IN_FUTURE = not_after_today(
 )
 
 
+NOT_IN_FUTURE = (BIRTH_NOT_IN_FUTURE, DEATH_NOT_IN_FUTURE)
+
+
 def birth_date_field(label, **kwargs) -> forms.DateField:
-    return forms.DateField(
-        label=label, widget=date_input(), validators=[BIRTH_NOT_IN_FUTURE], **kwargs
-    )
+    """A date of birth: not after today, and the form shows the age it makes beside it."""
+    widget = date_input()
+    widget.attrs["data-age"] = ""
+    return forms.DateField(label=label, widget=widget, validators=[BIRTH_NOT_IN_FUTURE], **kwargs)
+
+
+def age_on(born: datetime.date, day: datetime.date) -> int:
+    """Whole years from `born` to `day` (the age on that day)."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+class DateLimits:
+    """Mixin: date pickers of dates that may not be after today stop at today (max=…); the
+    validators still decide, for a browser without a picker or a form sent by hand."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate().isoformat()
+        for field in self.fields.values():
+            if any(check in field.validators for check in NOT_IN_FUTURE):
+                field.widget.attrs["max"] = today
+
+
+class Blocks:
+    """Mixin: the form's fields in blocks, `FIELDSETS` = ((legend, person prefix or "", field
+    names), …); fields no block names come last, in a block of their own (or the only one)."""
+
+    FIELDSETS: tuple = ()
+    REST_LEGEND = None
+
+    def fieldsets(self) -> list[dict]:
+        blocks, named = [], set()
+        for legend, person, names in self.FIELDSETS:
+            present = [name for name in names if name in self.fields]
+            named.update(present)
+            blocks.append(
+                {"legend": legend, "person": person, "fields": [self[n] for n in present]}
+            )
+        rest = [self[name] for name in self.fields if name not in named]
+        if rest:
+            blocks.append({"legend": self.REST_LEGEND, "person": "", "fields": rest})
+        return [block for block in blocks if block["fields"]]
+
+
+def person_ages(cleaned: dict, prefixes, day: datetime.date) -> None:
+    """Each person's `<prefix>_age` on `day`, from their `<prefix>_birth_date`."""
+    for prefix in prefixes:
+        born = cleaned.get(f"{prefix}_birth_date")
+        if born:
+            cleaned[f"{prefix}_age"] = age_on(born, day)
 
 
 def sex_field() -> forms.ChoiceField:
@@ -105,8 +171,23 @@ class NIKField(forms.CharField):
             raise forms.ValidationError(exc.message, code=exc.code) from exc
 
 
-class LetterForm(forms.Form):
-    """The identity block of the person the letter is about, plus purpose and statement."""
+# The identity block's optional SIAK lists (not in the register).
+OPTIONAL_CODED = ("education", "blood_type", "relationship")
+
+
+def coded_field(label, labels: tuple[str, ...], **kwargs) -> forms.ChoiceField:
+    """One of a SIAK list, stored as its code ("5") and shown (and printed) as its label."""
+    return forms.ChoiceField(
+        label=label, choices=choices_with_empty(coded_choices(labels)), **kwargs
+    )
+
+
+class LetterForm(DateLimits, Blocks, forms.Form):
+    """The identity block of the person the letter is about, plus purpose and statement.
+
+    Education, blood type and relationship in the family are not in the register, so they are
+    optional here (chosen from the KK when it is at hand) and printed only when chosen.
+    """
 
     nik = NIKField()
     name = forms.CharField(label=_("Full name"), max_length=150)
@@ -118,6 +199,11 @@ class LetterForm(forms.Form):
     )
     marital_status = forms.ChoiceField(
         label=_("Marital status"), choices=choices_with_empty((v, v) for v in MARITAL_STATUSES)
+    )
+    education = coded_field(_("Education (as in the KK)"), EDUCATIONS, required=False)
+    blood_type = coded_field(_("Blood type"), BLOOD_TYPES, required=False)
+    relationship = coded_field(
+        _("Relationship in the family (SHDK)"), RELATIONSHIPS, required=False
     )
     occupation = forms.CharField(label=_("Occupation"), max_length=100)
     citizenship = forms.CharField(label=_("Citizenship"), max_length=10, initial="WNI")
@@ -131,7 +217,8 @@ class LetterForm(forms.Form):
     )
 
     def letter_data(self) -> dict:
-        """The cleaned fields as JSON-safe letter details (dates, times and decimals as text)."""
+        """The cleaned fields as JSON-safe letter details (dates, times and decimals as text);
+        an optional list left unchosen (education …) is left out, not kept as ""."""
         return {
             key: value.isoformat()
             if hasattr(value, "isoformat")
@@ -139,6 +226,7 @@ class LetterForm(forms.Form):
             if isinstance(value, Decimal)
             else value
             for key, value in self.cleaned_data.items()
+            if not (key in OPTIONAL_CODED and value == "")
         }
 
     @classmethod
@@ -182,8 +270,12 @@ class UsahaForm(LetterForm):
     )
 
 
+PERSON_FIELDS = ("nik", "name", "birth_date", "occupation", "address")
+
+
 def person_fields(prefix: str, label, *, required: bool = True) -> dict[str, forms.Field]:
-    """NIK, name, age, occupation and address of a reporter, witness or parent."""
+    """NIK, name, date of birth, occupation and address of a reporter or witness; the letter
+    keeps the age the date of birth makes (`<prefix>_age`, computed on clean)."""
 
     def text(what):
         return format_lazy("{}: {}", label, what)
@@ -191,9 +283,7 @@ def person_fields(prefix: str, label, *, required: bool = True) -> dict[str, for
     return {
         f"{prefix}_nik": NIKField(label=text("NIK"), required=required),
         f"{prefix}_name": forms.CharField(label=text(_("name")), max_length=150, required=required),
-        f"{prefix}_age": forms.IntegerField(
-            label=text(_("age")), min_value=0, max_value=130, required=required
-        ),
+        f"{prefix}_birth_date": birth_date_field(text(_("date of birth")), required=required),
         f"{prefix}_occupation": forms.CharField(
             label=text(_("occupation")), max_length=100, required=required
         ),
@@ -210,8 +300,57 @@ WITNESSES = (
 )
 
 
+def person_block(prefix: str, legend) -> tuple:
+    """A fieldset of one person (see Blocks): typing its NIK can fill it from the register."""
+    return (legend, prefix, [f"{prefix}_{name}" for name in PERSON_FIELDS])
+
+
+WITNESS_BLOCKS = tuple(person_block(prefix, label) for prefix, label in WITNESSES)
+PURPOSE_LEGEND = _("Purpose of the letter")
+
+
+def resident_address(resident: Resident) -> str:
+    """A register row's address as one line, with RT/RW as printed: "Jl. Mawar 7 RT 004/RW 002"."""
+    parts = [resident.address]
+    if resident.rt or resident.rw:
+        parts.append(f"RT {rt_rw_padded(resident.rt)}/RW {rt_rw_padded(resident.rw)}")
+    return " ".join(part for part in parts if part)
+
+
+def person_from_resident(resident: Resident) -> dict:
+    """A person block's fields (without prefix) from their register row."""
+    return {
+        "nik": resident.nik,
+        "name": resident.name,
+        "birth_date": resident.birth_date,
+        "occupation": resident.occupation,
+        "address": resident_address(resident),
+    }
+
+
 class KematianForm(LetterForm):
-    """Surat keterangan kematian: the deceased (identity block), the death, reporter, witnesses."""
+    """Surat keterangan kematian: the deceased (identity block), the death, reporter, witnesses.
+
+    The letter keeps the deceased's age at death (`age`) and each person's age today."""
+
+    FIELDSETS = (
+        (_("Deceased"), "", [*IDENTITY_FIELDS, "education", "blood_type", "relationship"]),
+        (
+            _("Death"),
+            "",
+            [
+                "death_date",
+                "death_time",
+                "death_place",
+                "cause",
+                "certified_by",
+                "father_name",
+                "mother_name",
+            ],
+        ),
+        *WITNESS_BLOCKS,
+    )
+    REST_LEGEND = PURPOSE_LEGEND
 
     death_date = forms.DateField(
         label=_("Date of death"), widget=date_input(), validators=[DEATH_NOT_IN_FUTURE]
@@ -234,17 +373,49 @@ class KematianForm(LetterForm):
             if died < born:
                 self.add_error("death_date", _("The date of death is before the date of birth."))
             else:
-                before_birthday = (died.month, died.day) < (born.month, born.day)
-                cleaned["age"] = died.year - born.year - before_birthday
+                cleaned["age"] = age_on(born, died)
+        person_ages(cleaned, [prefix for prefix, _label in WITNESSES], timezone.localdate())
         return cleaned
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The deceased's age shown beside the date of birth is the age at death.
+        self.fields["birth_date"].widget.attrs["data-age-at"] = self.add_prefix("death_date")
 
 
 for _prefix, _label in WITNESSES:
     KematianForm.base_fields.update(person_fields(_prefix, _label))
 
 
-class KelahiranForm(forms.Form):
-    """Surat keterangan kelahiran, keyed by a parent's NIK; `name` is the baby's name."""
+class KelahiranForm(DateLimits, Blocks, forms.Form):
+    """Surat keterangan kelahiran, keyed by a parent's NIK; `name` is the baby's name.
+
+    The letter keeps each parent's, the reporter's and the witnesses' age today (`<prefix>_age`).
+    """
+
+    FIELDSETS = (
+        (_("Letter"), "", ["nik", "purpose"]),
+        (
+            _("Baby"),
+            "",
+            [
+                "name",
+                "sex",
+                "place_kind",
+                "birth_place",
+                "birth_date",
+                "birth_time",
+                "birth_kind",
+                "birth_order",
+                "attendant",
+                "weight_kg",
+                "length_cm",
+            ],
+        ),
+        person_block("mother", _("Mother")),
+        person_block("father", _("Father")),
+        *WITNESS_BLOCKS,
+    )
 
     PLACE_KINDS = [(v, v) for v in ("Rumah Sakit", "Puskesmas", "Polindes", "Rumah", "Lainnya")]
     ATTENDANTS = [(v, v) for v in ("Dokter", "Bidan/Perawat", "Dukun", "Lainnya")]
@@ -293,19 +464,16 @@ class KelahiranForm(forms.Form):
         nik = cleaned.get("nik")
         if nik and nik not in (cleaned.get("mother_nik"), cleaned.get("father_nik")):
             self.add_error("nik", _("The NIK must be the mother's or the father's NIK below."))
+        person_ages(
+            cleaned, ["mother", "father", *(p for p, _label in WITNESSES)], timezone.localdate()
+        )
         return cleaned
 
     @classmethod
     def initial_from_resident(cls, resident: Resident) -> dict:
         parent = "mother" if resident.sex == Resident.Sex.FEMALE else "father"
-        return {
-            "nik": resident.nik,
-            f"{parent}_nik": resident.nik,
-            f"{parent}_name": resident.name,
-            f"{parent}_birth_date": resident.birth_date,
-            f"{parent}_occupation": resident.occupation,
-            f"{parent}_address": resident.address,
-        }
+        person = person_from_resident(resident)
+        return {"nik": resident.nik, **{f"{parent}_{k}": v for k, v in person.items()}}
 
 
 for _prefix, _label in WITNESSES:

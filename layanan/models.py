@@ -6,6 +6,7 @@ a signed letter can only be voided.
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Length
@@ -13,7 +14,14 @@ from django.db.models.lookups import Exact
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from kelurahan.models import Kelurahan, KelurahanOwned, Service, TenantRow
+from kelurahan.models import (
+    Kelurahan,
+    KelurahanOwned,
+    Official,
+    Service,
+    StaffMembership,
+    TenantRow,
+)
 from layanan.storage import get_private_storage
 
 DEFAULT_NUMBER_FORMAT = "{classification}/{seq:03d}/{kelurahan_code}/{month_roman}/{year}"
@@ -118,6 +126,8 @@ class Resident(KelurahanOwned):
     address = models.CharField(_("address"), max_length=255, blank=True)
     rt = models.CharField(_("RT"), max_length=3, blank=True)
     rw = models.CharField(_("RW"), max_length=3, blank=True)
+    # Set when a death letter for this NIK is signed (or by staff): a warning on new letters.
+    deceased_on = models.DateField(_("date of death"), null=True, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -166,6 +176,8 @@ class Letter(KelurahanOwned):
 
     class State(models.TextChoices):
         SUBMITTED = "submitted", _("Submitted")
+        # Staff asked the resident for something (a document, a correction): the reason says what.
+        WAITING = "waiting", _("Waiting for the resident")
         VERIFIED = "verified", _("Verified")
         SIGNED = "signed", _("Signed")
         HANDED_OVER = "handed_over", _("Handed over")
@@ -173,9 +185,13 @@ class Letter(KelurahanOwned):
         VOID = "void", _("Void")
 
     class Capacity(models.TextChoices):
+        """How the signer signs (tata naskah dinas): as the head, a.n. the head (the secretary),
+        or standing in for the head: Plt. while the post is vacant, Plh. while the head is away."""
+
         SELF = "", _("Signs as the head")
         ON_BEHALF = "a.n.", _("On behalf of the head (a.n.)")
         ACTING = "Plt.", _("Acting head (Plt.)")
+        DAILY = "Plh.", _("Daily acting head while the head is away (Plh.)")
 
     # Archival: a kelurahan with letters can never be deleted, even from code.
     kelurahan = models.ForeignKey(
@@ -221,6 +237,16 @@ class Letter(KelurahanOwned):
     signer_capacity = models.CharField(
         _("signing capacity"), max_length=4, choices=Capacity.choices, blank=True
     )
+    # The register row the signer signed under (its decree); the block above is its snapshot.
+    signing_authority = models.ForeignKey(
+        "SigningAuthority",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("signing authority"),
+    )
     pdf = models.FileField(
         _("PDF"), storage=get_private_storage, upload_to="letters/%Y/", blank=True
     )
@@ -235,6 +261,20 @@ class Letter(KelurahanOwned):
     # The hidden id of the form the request came from: sending it again finds this letter.
     request_key = models.UUIDField(_("request form id"), null=True, blank=True, editable=False)
 
+    # A letter issued again after this one was voided points at it ("void and issue again").
+    reissue_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reissues",
+        verbose_name=_("issued again for"),
+    )
+    # A register row for a letter made outside the portal: a number reserved for a letter typed
+    # elsewhere, or an earlier row of the year's buku agenda imported at go-live. It has a number
+    # and a holder but no PDF and no verification token.
+    recorded_outside = models.BooleanField(_("made outside the portal"), default=False)
+
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("letter")
@@ -248,8 +288,11 @@ class Letter(KelurahanOwned):
                 fields=["kelurahan", "year", "sequence"], name="letter_number_unique_per_year"
             ),
             models.CheckConstraint(
-                condition=Q(state__in=["submitted", "verified", "rejected"])
-                | (Q(sequence__isnull=False, year__isnull=False) & ~Q(number="") & ~Q(pdf="")),
+                condition=Q(state__in=["submitted", "waiting", "verified", "rejected"])
+                | (Q(sequence__isnull=False, year__isnull=False) & ~Q(number="") & ~Q(pdf=""))
+                # A number the register holds for a letter made outside the portal has no PDF.
+                | Q(recorded_outside=True, sequence__isnull=False, year__isnull=False)
+                & ~Q(number=""),
                 name="signed_letter_has_number_and_pdf",
             ),
             models.UniqueConstraint(fields=["tracking_code"], name="letter_tracking_code_unique"),
@@ -281,10 +324,193 @@ class Letter(KelurahanOwned):
     def resident_status(self) -> str:
         return RESIDENT_STATUS[self.state]
 
+    @property
+    def signature_head(self) -> str:
+        """The office a signature is given for, as printed: "Lurah Pajang"."""
+        return f"{self.kelurahan.head_title} {self.kelurahan.name}"
+
+    @property
+    def signature_title(self) -> str:
+        """Who signed in which capacity, in a line: "Lurah Pajang", "Plt. Lurah Pajang",
+        "Sekretaris Kelurahan, a.n. Lurah Pajang" (the name is the signer's own, apart)."""
+        head = self.signature_head
+        if self.signer_capacity == Letter.Capacity.ON_BEHALF:
+            return f"{self.signer_position}, a.n. {head}"
+        return f"{self.signer_capacity} {head}" if self.signer_capacity else head
+
+
+class SigningAuthority(KelurahanOwned):
+    """One line of the register of signing authority: which official signs the kelurahan's
+    letters, in which capacity, on which decree (SK) and for which period, through which staff
+    account. Signing takes the signature block from here, never from what is typed.
+
+    Rules (tata naskah dinas, Permendagri 1/2023): the head signs directly; a.n. only the official
+    one level below the head (the secretary); Plt./Plh. another official standing in for the
+    head. The printed name is always the person who actually signs, and a kelurahan's signers
+    (civil servants) print their NIP; desa officials are no civil servants and have none.
+    """
+
+    public_content = False  # staff-only: never empties the public page cache
+
+    Capacity = Letter.Capacity
+
+    official = models.ForeignKey(
+        Official,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("official"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="signing_authorities",
+        verbose_name=_("staff account"),
+        help_text=_("The account the official signs in with."),
+    )
+    capacity = models.CharField(
+        _("signing capacity"), max_length=4, choices=Capacity.choices, blank=True
+    )
+    decree_number = models.CharField(
+        _("decree (SK) number"),
+        max_length=100,
+        blank=True,
+        help_text=_("Required for a.n., Plt. and Plh.; optional when the head signs directly."),
+    )
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(
+        _("valid until"), null=True, blank=True, help_text=_("Empty: until further notice.")
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["-valid_from", "id"]
+        verbose_name = _("signing authority")
+        verbose_name_plural = _("signing authorities")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=models.F("valid_from")),
+                name="signing_authority_period_in_order",
+                violation_error_message=_("The end date cannot be before the start date."),
+            ),
+        ]
+        indexes = [models.Index(fields=["kelurahan", "user", "valid_from"])]
+
+    def __str__(self):
+        return " — ".join(filter(None, [self.title_line(), self.official.name]))
+
+    def valid_on(self, day) -> bool:
+        return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
+
+    def title_line(self) -> str:
+        """The block's first line in ordinary case: "a.n. Lurah Pajang", "Plt. Lurah Pajang"."""
+        kelurahan = self.kelurahan
+        head = f"{kelurahan.head_title} {kelurahan.name}"
+        return f"{self.capacity} {head}" if self.capacity else head
+
+    def clean(self):
+        super().clean()
+        errors: dict[str, list] = {}
+        official = self.official if self.official_id else None
+        kelurahan = self.kelurahan if self.kelurahan_id else None
+        if self.valid_until and self.valid_from and self.valid_until < self.valid_from:
+            errors.setdefault("valid_until", []).append(
+                _("The end date cannot be before the start date.")
+            )
+        if self.capacity and not self.decree_number.strip():
+            errors.setdefault("decree_number", []).append(
+                _("Give the number of the decree (SK) that grants a.n., Plt. or Plh. authority.")
+            )
+        if official is not None and kelurahan is not None:
+            errors_official = errors.setdefault("official", [])
+            errors_official.extend(official_signing_problems(official, kelurahan, self.capacity))
+        if self.user_id and kelurahan is not None:
+            works_here = (
+                StaffMembership.objects.for_kelurahan(kelurahan)
+                .filter(user_id=self.user_id)
+                .exists()
+            )
+            if not works_here:
+                errors.setdefault("user", []).append(
+                    _("This staff account does not work for %(kelurahan)s.")
+                    % {"kelurahan": kelurahan}
+                )
+        errors = {field: messages for field, messages in errors.items() if messages}
+        if errors:
+            raise ValidationError(errors)
+
+
+def signing_authorities_valid(user, kelurahan_id: int, on):
+    """The user's signing authorities for this kelurahan's letters valid on that day."""
+    return (
+        SigningAuthority.objects.for_kelurahan(kelurahan_id)
+        .filter(user_id=user.pk, valid_from__lte=on)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
+        .select_related("official", "kelurahan")
+        .order_by(CAPACITY_ORDER, "-valid_from", "id")
+    )
+
+
+# The head's own authority first, then a.n., Plt., Plh. (the order of Letter.Capacity).
+CAPACITY_ORDER = models.Case(
+    *(models.When(capacity=value, then=rank) for rank, value in enumerate(Letter.Capacity.values)),
+    default=len(Letter.Capacity.values),
+)
+
+
+def official_signing_problems(official, kelurahan, capacity: str) -> list:
+    """Why this official cannot sign this kelurahan's letters in this capacity (empty: can)."""
+    problems = []
+    if official.kelurahan_id != kelurahan.pk:
+        problems.append(_("This official is not of %(kelurahan)s.") % {"kelurahan": kelurahan})
+        return problems
+    titles = {"head": kelurahan.head_title, "secretary": kelurahan.secretary_title}
+    if capacity == Letter.Capacity.SELF and official.level != Official.Level.HEAD:
+        problems.append(
+            _(
+                "Only the %(head)s signs directly. For another official choose a.n. (the "
+                "%(secretary)s), Plt. or Plh."
+            )
+            % titles
+        )
+    elif capacity == Letter.Capacity.ON_BEHALF and official.level != Official.Level.SECRETARY:
+        problems.append(
+            _(
+                "Only the official one level below the head, the %(secretary)s, signs on behalf "
+                "of the %(head)s (a.n.)."
+            )
+            % titles
+        )
+    elif (
+        capacity in (Letter.Capacity.ACTING, Letter.Capacity.DAILY)
+        and official.level == Official.Level.HEAD
+    ):
+        problems.append(
+            _(
+                "The %(head)s signs directly; Plt. and Plh. are for another official standing in "
+                "for the %(head)s."
+            )
+            % titles
+        )
+    if not official.name.strip():
+        problems.append(
+            _("This official has no name in the list of officials; fill it in there first.")
+        )
+    if kelurahan.kind == Kelurahan.Kind.KELURAHAN and not official.nip:
+        # Kelurahan signers are civil servants and print their NIP (Permendagri 1/2023 Pasal
+        # 44); desa officials are not, so a desa prints none.
+        problems.append(
+            _(
+                "This official has no NIP in the list of officials; a kelurahan's signature block "
+                "prints the signer's NIP. Fill it in there first."
+            )
+        )
+    return problems
+
 
 # Each state as the resident who asked for the letter reads it (tracking page, emails).
 RESIDENT_STATUS = {
     Letter.State.SUBMITTED: _("Received; waiting to be checked by the kelurahan"),
+    Letter.State.WAITING: _("Waiting for you: the kelurahan needs something from you"),
     Letter.State.VERIFIED: _("Checked; waiting to be signed"),
     Letter.State.SIGNED: _("Signed; ready to be picked up at the kelurahan office"),
     Letter.State.HANDED_OVER: _("Picked up"),

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime
 import string
 
+from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
-from layanan.models import NumberCounter
+from layanan.models import Letter, NumberCounter
 
 ROMAN_MONTHS = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
 # Letter.number holds 120 characters; leave room for long classification codes.
@@ -73,17 +74,37 @@ def format_number(
     )
 
 
-def next_sequence(*, kelurahan_id: int, year: int) -> int:
-    """Take the next number of the year. Call inside the signing transaction: the counter row
-    stays locked (SELECT ... FOR UPDATE) until it commits, so concurrent signers queue here."""
+def counter_locked(*, kelurahan_id: int, year: int) -> NumberCounter:
+    """The year's counter row (made at 0 the first time), locked until the transaction commits.
+
+    Everything that takes or moves a number goes through here (signing, a number reserved for a
+    letter made outside the portal, an import of the year's earlier register, staff setting the
+    next number), so they queue behind one another and never hand out the same sequence."""
     NumberCounter.objects.bulk_create(
         [NumberCounter(kelurahan_id=kelurahan_id, year=year)], ignore_conflicts=True
     )
-    counter = (
+    return (
         NumberCounter.objects.for_kelurahan(kelurahan_id)
         .select_for_update()
         .get(kelurahan_id=kelurahan_id, year=year)
     )
+
+
+def next_sequence(*, kelurahan_id: int, year: int) -> int:
+    """Take the next number of the year. Call inside the signing transaction: the counter row
+    stays locked (SELECT ... FOR UPDATE) until it commits, so concurrent signers queue here."""
+    counter = counter_locked(kelurahan_id=kelurahan_id, year=year)
     counter.last += 1
     counter.save(update_fields=["last"])
     return counter.last
+
+
+def highest_used(*, kelurahan_id: int, year: int) -> int:
+    """The highest sequence a letter of the kelurahan holds in the year (0 if none): the
+    counter may never be set below it, or the next signing would collide with it."""
+    used = (
+        Letter.objects.for_kelurahan(kelurahan_id)
+        .filter(year=year)
+        .aggregate(highest=Max("sequence"))["highest"]
+    )
+    return used or 0

@@ -68,7 +68,9 @@ def _as_date(value):
     return value
 
 
-def render_letter_html(letter, *, verify_url: str, paper: str) -> str:
+def render_letter_html(letter, *, verify_url: str, paper: str, draft: bool = False) -> str:
+    """The letter's print page. A draft (before signing, for checking it) is watermarked DRAF
+    and carries no number, no QR code and no verification address: it proves nothing."""
     kelurahan = letter.kelurahan
     kind = KINDS[letter.letter_type.kind]
     data = {key: _as_date(value) for key, value in letter.data.items()}
@@ -84,16 +86,22 @@ def render_letter_html(letter, *, verify_url: str, paper: str) -> str:
                 "city": kelurahan.kecamatan.city,
                 "logo": logo_data_url(kelurahan.kecamatan.city),
                 # The local date (settings.TIME_ZONE), as in the number; signed_at is UTC.
-                "signed_on": formats.date_format(timezone.localtime(letter.signed_at), "j F Y"),
-                "qr_svg": qr_svg(verify_url),
+                "signed_on": formats.date_format(
+                    timezone.localtime(letter.signed_at) if letter.signed_at else timezone.now(),
+                    "j F Y",
+                ),
+                "draft": draft,
+                "qr_svg": "" if draft else qr_svg(verify_url),
                 "verify_url": verify_url,
                 # Without a camera: the form that takes the number, date and NIK digits.
-                "verify_by_number_url": urljoin(verify_url, reverse("layanan:verify_by_number")),
+                "verify_by_number_url": ""
+                if draft
+                else urljoin(verify_url, reverse("layanan:verify_by_number")),
                 "page_size": PAGE_SIZES[paper],
             },
         )
 
 
-def render_letter_pdf(letter, *, verify_url: str, paper: str = "A4") -> bytes:
-    html = render_letter_html(letter, verify_url=verify_url, paper=paper)
+def render_letter_pdf(letter, *, verify_url: str, paper: str = "A4", draft: bool = False) -> bytes:
+    html = render_letter_html(letter, verify_url=verify_url, paper=paper, draft=draft)
     return weasyprint.HTML(string=html, url_fetcher=InlineOnlyFetcher()).write_pdf()

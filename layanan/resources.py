@@ -2,10 +2,13 @@
 outgoing-letter register (buku agenda surat keluar, out only).
 
 Columns carry the Indonesian headers operators' own spreadsheets use; each column's cell rules are
-in layanan/cells.py, the file readers in layanan/spreadsheets.py. An import belongs to one
+in layanan/cells.py (Agama and Status Perkawinan in the register's own spellings,
+layanan/register_codes.py), the file readers in layanan/spreadsheets.py. An import belongs to one
 kelurahan, given by the admin from the operator's membership: every row is stamped with it, a
 "kelurahan" column in the file is ignored, and an existing resident is found by NIK only inside
-that kelurahan. Rows are checked one by one so the preview lists every bad row with its reason.
+that kelurahan. Rows are checked one by one so the preview lists every bad row with its reason
+("Baris 7: ..."), and an import may take the good rows and hand the bad ones back as a file to fix
+(layanan/register_import.py).
 The register's CSV export (layanan/exports.py) is streamed from the database with these columns
 and cell values, so it imports back.
 """
@@ -14,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
@@ -35,12 +38,32 @@ from layanan.cells import (
 )
 from layanan.models import Letter, Resident
 from layanan.nik import mask_nik
+from layanan.register_codes import marital_status_of, religion_of
 
 # Rows of the preview that show their values; the rest are counted (a 100,000-row preview page
 # would be tens of megabytes of HTML).
 PREVIEW_ROWS = 100
 # Bad rows listed with their reasons; past these the preview only counts them.
 LISTED_ERRORS = 500
+
+
+def row_reason(validation_error: ValidationError) -> str:
+    """A bad row's reasons in one line, each naming its column ("NIK: ...; RT: ...").
+
+    A message that names its column already (most of layanan/cells.py's do) is left as it is.
+    """
+    parts = []
+    for column, messages in validation_error.message_dict.items():
+        for message in messages:
+            words = column.split("(")[0].strip().lower()  # "Jenis Kelamin (L/P)": its words
+            named = column == NON_FIELD_ERRORS or words in message.lower()
+            parts.append(message if named else f"{column}: {message}")
+    return "; ".join(parts)
+
+
+def row_line(number: int, reason: str) -> str:
+    """A bad row as the operator is told about it: "Baris 7: NIK ..."."""
+    return _("Row %(row)d: %(reason)s") % {"row": number, "reason": reason}
 
 
 class RegisterResult(Result):
@@ -61,6 +84,7 @@ class RegisterResult(Result):
     def append_invalid_row(self, number, row, validation_error):
         if len(self.invalid_rows) < LISTED_ERRORS:
             super().append_invalid_row(number, row, validation_error)
+            self.invalid_rows[-1].line = row_line(number, row_reason(validation_error))
         else:
             self.unlisted_invalid_rows += 1
 
@@ -101,6 +125,22 @@ class KelurahanNIKLoader(BaseInstanceLoader):
             for resident in self.resource.get_queryset().filter(nik__in=wanted):
                 self.window[resident.nik] = resident
         return self.window[nik]
+
+
+class RegisterListWidget(TextWidget):
+    """Agama or Status Perkawinan: a usual spelling or SIAK code ("katholik", "2", "BELUM
+    KAWIN") is stored as the register spells it (layanan/register_codes.py), so the letter forms
+    find it in their lists. Anything else is kept as typed, not refused: the register may hold
+    words the lists do not ("Janda" is cerai hidup or cerai mati), and the operator decides on the
+    letter form."""
+
+    def __init__(self, *, spelling, **kwargs):
+        super().__init__(**kwargs)
+        self.spelling = spelling
+
+    def clean(self, value, row=None, **kwargs):
+        text = super().clean(value, row, **kwargs)
+        return self.spelling(text) or text
 
 
 def _field(attribute: str, column: str, widget: widgets.Widget) -> fields.Field:
@@ -153,9 +193,15 @@ class ResidentResource(resources.ModelResource):
     )
     birth_date = _field("birth_date", "Tanggal Lahir", IndonesianDateWidget())
     sex = _field("sex", "Jenis Kelamin (L/P)", SexWidget())
-    religion = _field("religion", "Agama", TextWidget(label="Agama", max_length=30))
+    religion = _field(
+        "religion",
+        "Agama",
+        RegisterListWidget(label="Agama", max_length=30, spelling=religion_of),
+    )
     marital_status = _field(
-        "marital_status", "Status Perkawinan", TextWidget(label="Status Perkawinan", max_length=30)
+        "marital_status",
+        "Status Perkawinan",
+        RegisterListWidget(label="Status Perkawinan", max_length=30, spelling=marital_status_of),
     )
     occupation = _field("occupation", "Pekerjaan", TextWidget(label="Pekerjaan", max_length=100))
     citizenship = _field("citizenship", "Kewarganegaraan", CitizenshipWidget())
@@ -194,11 +240,14 @@ class ResidentResource(resources.ModelResource):
 
     PROGRESS_EVERY = 500  # rows between two progress reports of a background import
 
-    def __init__(self, kelurahan=None, progress=None, **kwargs):
+    def __init__(self, kelurahan=None, progress=None, bad_rows=None, **kwargs):
         super().__init__(**kwargs)
         self.kelurahan = kelurahan
         self.progress = progress  # called with the number of rows read so far
+        # Given the rows that fail their checks, with the reason (register_import.BadRows).
+        self.bad_rows = bad_rows
         self._seen = {}  # NIK -> the first row of the file that has it
+        self._no_nik_column = False
 
     def get_result_class(self):
         return RegisterResult
@@ -217,15 +266,31 @@ class ResidentResource(resources.ModelResource):
         dataset.headers = [
             HEADER_ALIASES.get(_header_key(header), header) for header in dataset.headers or []
         ]
+        if self.bad_rows is not None:
+            self.bad_rows.start(dataset)
+        self._no_nik_column = self.fields["nik"].column_name not in dataset.headers
+        if self._no_nik_column:
+            # Said here, in the operator's words: import-export's own message is English and
+            # each row would add one more.
+            columns = ", ".join(field.column_name for field in self.get_import_fields())
+            raise ValueError(
+                _(
+                    "The file has no NIK column. Its first row must hold the column names "
+                    "(%(columns)s); download the example file to see them."
+                )
+                % {"columns": columns}
+            )
 
     def import_row(self, row, instance_loader, **kwargs):
         # The admin asks to keep every instance for its log; that is 100,000 objects in memory.
         kwargs.pop("retain_instance_in_row_result", None)
-        if all(cell_text(value) == "" for value in row.values()):
+        if self._no_nik_column or all(cell_text(value) == "" for value in row.values()):
             blank = self.get_row_result_class()()
             blank.import_type = RowResult.IMPORT_TYPE_SKIP  # a blank line, not a resident
             return blank
         row_result = super().import_row(row, instance_loader, **kwargs)
+        if self.bad_rows is not None and row_result.validation_error:
+            self.bad_rows.add(kwargs["row_number"], row, row_reason(row_result.validation_error))
         if self.progress and kwargs["row_number"] % self.PROGRESS_EVERY == 0:
             self.progress(kwargs["row_number"])
         if kwargs["row_number"] <= PREVIEW_ROWS and not row_result.validation_error:

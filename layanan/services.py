@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings as django_settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from kelurahan import background
 from kelurahan.hosts import site_reverse
 from kelurahan.models import Kelurahan, Service
-from layanan import access, notifications
+from layanan import access, notifications, register_upkeep
 from layanan.documents import CheckedDocument
 from layanan.kinds import KINDS
 from layanan.models import (
@@ -37,6 +37,8 @@ from layanan.models import (
     LetterSettings,
     LetterType,
     RequirementDocument,
+    SigningAuthority,
+    official_signing_problems,
 )
 from layanan.numbering import format_number, next_sequence
 from layanan.pdf import render_letter_pdf
@@ -139,6 +141,81 @@ def letter_create(*, kelurahan: Kelurahan, kind: str, by: User, data: dict) -> L
     return letter
 
 
+# Until it is signed a letter's details may still be corrected (each change in its timeline);
+# after that only voiding it, and issuing it again, changes what the resident holds.
+EDITABLE_STATES = (State.SUBMITTED, State.WAITING, State.VERIFIED)
+
+
+@transaction.atomic
+def letter_details_update(*, letter_id: int, by: User, data: dict) -> Letter:
+    """Correct an unsigned letter's details (the cleaned data of its kind's form). The change
+    is an event of the letter's timeline naming the fields changed; nothing changed, no event."""
+    letter = access.letter_for(by, letter_id, for_update=True)
+    access.role_check(by, "layanan.change_letter", kelurahan_id=letter.kelurahan_id)
+    if letter.state not in EDITABLE_STATES:
+        raise TransitionError(
+            _(
+                "This letter is %(state)s: its details can no longer be changed. Void it and "
+                "issue it again."
+            )
+            % {"state": letter.get_state_display().lower()}
+        )
+    changed = [key for key in data if data[key] != letter.data.get(key)]
+    changed += [key for key in letter.data if key not in data]
+    if not changed:
+        return letter
+    labels = KINDS[letter.letter_type.kind].form.base_fields
+    names = ", ".join(str(labels[key].label) if key in labels else key for key in changed)
+    letter.data = data
+    letter.nik, letter.name = data["nik"], data["name"]
+    letter.save(update_fields=["data", "nik", "name"])
+    LetterEvent.objects.create(
+        kelurahan_id=letter.kelurahan_id,
+        letter=letter,
+        from_state=letter.state,
+        to_state=letter.state,
+        by=by,
+        note=_("Details changed: %(fields)s") % {"fields": names},
+    )
+    return letter
+
+
+@transaction.atomic
+def letter_void_and_reissue(*, letter_id: int, by: User, reason: str) -> Letter:
+    """Void a signed letter and start a new one from its details, linked to it (reissue_of),
+    verified and ready to be corrected and signed. Both or neither: a refusal of either step
+    leaves the old letter as it was."""
+    old = access.letter_for(by, letter_id)
+    access.role_check(by, "layanan.add_letter", kelurahan_id=old.kelurahan_id)
+    if old.recorded_outside:
+        raise TransitionError(
+            _(
+                "This number belongs to a letter made outside the portal: the portal has no "
+                "details to issue it again from. Void it, then issue a new letter."
+            )
+        )
+    old = letter_move(letter_id=letter_id, action=Action.VOID, by=by, reason=reason)
+    letter = Letter.objects.create(
+        kelurahan_id=old.kelurahan_id,
+        letter_type=old.letter_type,
+        state=State.VERIFIED,
+        nik=old.nik,
+        name=old.name,
+        data=dict(old.data),
+        created_by=by,
+        reissue_of=old,
+    )
+    LetterEvent.objects.create(
+        kelurahan_id=old.kelurahan_id,
+        letter=letter,
+        from_state="",
+        to_state=State.VERIFIED,
+        by=by,
+        note=_("Issued again for the void letter %(number)s") % {"number": old.number},
+    )
+    return letter
+
+
 def _locked(letter_id: int, move: Move, *, by: User) -> Letter:
     """The letter, locked for this transaction, if `by` may make this move from its state."""
     letter = access.letter_for(by, letter_id, for_update=True)
@@ -151,6 +228,11 @@ def _locked(letter_id: int, move: Move, *, by: User) -> Letter:
                 "action": move.done,
                 "allowed": ", ".join(str(State(s).label).lower() for s in move.sources),
             }
+        )
+    if not move.applies_to(letter):
+        raise TransitionError(
+            _("Only a request sent online can be %(action)s; at the counter, ask the resident.")
+            % {"action": move.done}
         )
     return letter
 
@@ -165,9 +247,9 @@ def letter_move(
     missing letter), that their role may make the move (PermissionDenied) and that the letter's
     state allows it (TransitionError); then applies the move's effects, records the event with
     the reason as its note, and e-mails the resident once the transaction commits. `reason` is
-    the reason a rejection or void needs; `details` are the rest of the move's form (the
-    signature block of a signing). Anything refused changes nothing: no number is used, no PDF
-    is kept.
+    the reason a rejection or void needs; `details` are the rest of the move's form (a signing's
+    `authority`, the id of the signer's signing authority). Anything refused changes nothing: no
+    number is used, no PDF is kept.
     """
     move = MOVES[Action(action)]
     accepted = set(move.form.base_fields) if move.form else set()
@@ -205,6 +287,7 @@ def _record(letter: Letter, move: Move, *, by: User | None, note: str = "") -> L
         by=by,
         note=note,
     )
+    register_upkeep.letter_moved(letter, move)  # a signed death letter marks the resident
     _resident_notify(letter)
     return letter
 
@@ -218,18 +301,57 @@ def _stamp_voided(letter: Letter, **_context) -> None:
     letter.voided_at = timezone.now()
 
 
+def _signing_authority(letter: Letter, *, by: User, authority, today) -> SigningAuthority:
+    """The authority `by` signs this letter under, if it is theirs, for the letter's kelurahan,
+    valid today, and its official can still sign in it; else TransitionError saying why."""
+    authority_id = getattr(authority, "pk", authority)
+    row = (
+        SigningAuthority.objects.for_kelurahan(letter.kelurahan_id)
+        .select_related("official", "kelurahan")
+        .filter(pk=authority_id, user_id=by.pk)
+        .first()
+        if authority_id
+        else None
+    )
+    if row is None:
+        raise TransitionError(
+            _(
+                "This is not a signing authority of yours for this kelurahan's letters. A letter "
+                "is signed only under an authority recorded for your own account; ask the "
+                "kelurahan's operator to record it."
+            )
+        )
+    if not row.valid_on(today):
+        raise TransitionError(
+            _(
+                "Your signing authority (%(authority)s) is not valid today: it runs from "
+                "%(start)s to %(end)s. Ask the kelurahan's operator to record the current decree."
+            )
+            % {
+                "authority": row.title_line(),
+                "start": formats.date_format(row.valid_from, "j F Y"),
+                "end": formats.date_format(row.valid_until, "j F Y")
+                if row.valid_until
+                else _("further notice"),
+            }
+        )
+    problems = official_signing_problems(row.official, letter.kelurahan, row.capacity)
+    if problems:
+        raise TransitionError(" ".join(str(problem) for problem in problems))
+    return row
+
+
 def _number_and_pdf(
     letter: Letter,
     *,
     by: User,
     stored: list[FieldFile],
-    signer_name: str,
-    signer_position: str,
-    signer_nip: str = "",
-    capacity: str = "",
+    authority: int | SigningAuthority | None = None,
     **_context,
 ) -> None:
-    """Sign: take the next number, render and store the PDF, in the move's transaction.
+    """Sign under one of `by`'s signing authorities: the signature block is copied from its
+    official (a snapshot: later changes to the official leave signed letters as they are), then
+    the next number is taken and the PDF rendered and stored, in the move's transaction.
 
     The number counter stays locked until commit, so concurrent signers in one kelurahan get
     consecutive, distinct numbers; if rendering or recording fails, no number is used and no PDF
@@ -238,12 +360,19 @@ def _number_and_pdf(
     """
     now = timezone.now()
     today = timezone.localdate(now)
+    signing = _signing_authority(letter, by=by, authority=authority, today=today)
+    official, kelurahan = signing.official, letter.kelurahan
     settings = letter_settings_get(kelurahan=letter.kelurahan)
     sequence = next_sequence(kelurahan_id=letter.kelurahan_id, year=today.year)
     letter.signed_at, letter.signed_by = now, by
     letter.year, letter.sequence = today.year, sequence
-    letter.signer_name, letter.signer_position = signer_name, signer_position
-    letter.signer_nip, letter.signer_capacity = signer_nip, capacity
+    letter.signing_authority = signing
+    letter.signer_name, letter.signer_nip = official.name.strip(), official.nip
+    letter.signer_capacity = signing.capacity
+    # The position printed under "a.n. Lurah …" is the signer's own; otherwise it is the head's.
+    letter.signer_position = (
+        official.position if signing.capacity == Letter.Capacity.ON_BEHALF else kelurahan.head_title
+    )
     letter.verification_token = secrets.token_urlsafe(24)
     letter.number = format_number(
         settings.number_format,
@@ -369,7 +498,7 @@ def _open_requests_check(*, kelurahan: Kelurahan, nik: str) -> None:
     """
     count = (
         Letter.objects.for_kelurahan(kelurahan)
-        .filter(nik=nik, state__in=(State.SUBMITTED, State.VERIFIED))
+        .filter(nik=nik, state__in=(State.SUBMITTED, State.WAITING, State.VERIFIED))
         .exclude(tracking_code=None)
         .count()
     )
@@ -441,6 +570,8 @@ def _status_email(letter: Letter) -> tuple[str, str]:
         lines = [opening, "", _("Status: %(status)s") % values]
         if letter.state == State.REJECTED:
             lines.append(_("Reason: %(reason)s") % values)
+        elif letter.state == State.WAITING:
+            lines.append(_("What the kelurahan needs from you: %(reason)s") % values)
         lines += [
             _("Tracking code: %(code)s") % values,
             "",

@@ -20,8 +20,11 @@ class StreamedRows:
     import-export only asks a dataset for `headers`, `len()` and iteration.
     """
 
-    def __init__(self, read: Callable[[], Iterator]):
+    def __init__(self, read: Callable[[], Iterator], *, kind: str = "csv", delimiter: str = ","):
         self._read = read
+        # What the file was, so the rows it could not import go back in the same shape
+        # (layanan/register_import.py).
+        self.kind, self.delimiter = kind, delimiter
         rows = read()
         self.headers = [cell_text(header) for header in next(rows, [])]
         self._length = sum(1 for _row in rows)
@@ -66,7 +69,9 @@ class SemicolonAwareCSV(base_formats.CSV):
         text = in_stream.removeprefix("\ufeff")
         header = text.split("\n", 1)[0]
         delimiter = ";" if header.count(";") > header.count(",") else ","
-        return StreamedRows(lambda: csv.reader(_lines(text), delimiter=delimiter))
+        return StreamedRows(
+            lambda: csv.reader(_lines(text), delimiter=delimiter), kind="csv", delimiter=delimiter
+        )
 
 
 class StreamedXLSX(base_formats.XLSX):
@@ -82,7 +87,7 @@ class StreamedXLSX(base_formats.XLSX):
             finally:
                 workbook.close()
 
-        return StreamedRows(read)
+        return StreamedRows(read, kind="xlsx")
 
 
 # The register import's formats, in the order the admin offers them: the confirmation form and

@@ -29,6 +29,7 @@ from kelurahan.tenancy import unscoped
 from layanan import access, exports
 from layanan.models import Letter, Resident
 from layanan.notifications import staff_mail
+from layanan.register_import import BadRows
 from layanan.resources import ResidentResource
 from layanan.spreadsheets import REGISTER_ENCODING, REGISTER_IMPORT_FORMATS
 from layanan.storage import PrivateImportStorage, private_storage
@@ -46,11 +47,22 @@ def _rows_done(key: str, total: int):
 
 @background.task(queue="default")
 def register_import(
-    *, key: str, kelurahan_id: int, user_id: int, file_name: str, format_index: int
+    *,
+    key: str,
+    kelurahan_id: int,
+    user_id: int,
+    file_name: str,
+    format_index: int,
+    partial: bool = False,
 ) -> None:
     """Import a resident register the operator previewed and confirmed (the file waits in
-    private storage, layanan/storage.py). All or nothing, in one transaction; upserts by NIK, so
-    a run repeated after its worker died imports the same rows again, not twice."""
+    private storage, layanan/storage.py). In one transaction; upserts by NIK, so a run repeated
+    after its worker died imports the same rows again, not twice.
+
+    All or nothing, unless `partial` (the operator chose to import the rows that pass and leave
+    the others out): then the good rows are imported and the bad ones are saved, each with its
+    reason, as a file in private storage (register_import.BadRows) that the result page offers
+    to fix and import again."""
     if background.start(key, message=_("Importing…")) is None:
         return
     kelurahan = Kelurahan.objects.get(pk=kelurahan_id)
@@ -67,15 +79,22 @@ def register_import(
         return
     total = len(dataset)
 
-    result = ResidentResource(kelurahan=kelurahan, progress=_rows_done(key, total)).import_data(
+    bad_rows = BadRows() if partial else None
+    resource = ResidentResource(
+        kelurahan=kelurahan, progress=_rows_done(key, total), bad_rows=bad_rows
+    )
+    result = resource.import_data(
         dataset,
         dry_run=False,
         raise_errors=False,
         use_transactions=True,
-        # All or nothing: a row that fails now rolls back the rows before it too.
-        rollback_on_validation_errors=True,
+        # All or nothing: a row that fails now rolls back the rows before it too. Partial: the
+        # rows that fail are left out (and kept in `bad_rows`), the others are imported.
+        rollback_on_validation_errors=not partial,
     )
-    if result.has_errors() or result.has_validation_errors():
+    if result.has_errors() or (not partial and result.has_validation_errors()):
+        if bad_rows is not None:
+            bad_rows.close()
         # The data changed between preview and confirmation; the transaction rolled back.
         background.fail(
             key, _("Nothing was imported: the file no longer passes the checks. Import it again.")
@@ -88,6 +107,18 @@ def register_import(
         "skipped": totals[RowResult.IMPORT_TYPE_SKIP],
     }
     message = _("Imported: %(new)d new, %(updated)d updated.") % counts
+    if bad_rows is not None and bad_rows.count:
+        # Saved before the uploaded file goes: a run retried after a failure here still has it.
+        counts["bad_rows_file"] = bad_rows.save()
+        counts["bad_rows"] = bad_rows.listed
+        counts["invalid"] = bad_rows.count
+        message = (
+            _(
+                "Imported: %(new)d new, %(updated)d updated. %(invalid)d rows with errors were "
+                "not imported; download them to fix and import again."
+            )
+            % counts
+        )
     # One admin log entry per import; import-export's would be one per row (100,000).
     LogEntry.objects.create(
         user_id=user_id,
@@ -98,6 +129,9 @@ def register_import(
     )
     stored.remove()
     counts["link"] = reverse("admin:layanan_resident_changelist")
+    if counts.get("bad_rows_file"):
+        run = TaskRun.objects.get(key=key)
+        counts["link"] = reverse("admin:layanan_resident_import_result", args=[run.pk])
     background.finish(key, result=counts, message=message)
 
 

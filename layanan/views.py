@@ -109,6 +109,8 @@ def verify_by_number(request):
     letter = selectors.letter_for_verification_by_number(**form.cleaned_data)
     if letter is None:
         return _verify_not_found(request, form)
+    if letter.recorded_outside:  # in the register, but no document here to check it against
+        return render(request, "layanan/letter_verify_outside.html", {"letter": letter})
     return _verify_page(request, letter, PdfCheckForm(), None)
 
 
@@ -126,7 +128,8 @@ def letter_pdf(request, pk):
         letter.pdf,
         content_type="application/pdf",
         filename=f"{letter.number.replace('/', '-')}.pdf",
-        as_attachment=False,
+        # Opens in the browser's viewer to read or print; "?download=1" saves it instead.
+        as_attachment=request.GET.get("download") == "1",
     )
 
 
@@ -334,6 +337,7 @@ def _track_status(letter) -> dict:
         "ticket": tracking.track_ticket(letter.pk) if downloadable else "",
         "email_hint": tracking.mask_email(letter.email) if letter.email else "",
         "rejected": letter.state == Letter.State.REJECTED,
+        "waiting": letter.state == Letter.State.WAITING,
         "pick_up_only": letter.state == Letter.State.SIGNED
         and (not downloadable or not letter.email),
     }
@@ -426,4 +430,6 @@ def document(request, pk):
         item.file,
         content_type=item.content_type,
         filename=f"{PurePath(item.label).stem or 'dokumen'}{extension}",
+        # A checked JPEG or PDF (layanan.documents) opens in the browser; "?download=1" saves.
+        as_attachment=request.GET.get("download") == "1",
     )

@@ -15,22 +15,27 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.db import models
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from kelurahan.models import Official
 from layanan.admin_forms import ReasonForm, SignForm
-from layanan.models import Letter
+from layanan.models import Letter, signing_authorities_valid
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 State = Letter.State
 
 
 class Action(models.TextChoices):
     VERIFY = "verify", pgettext_lazy("letter move", "Verify")
+    ASK_RESIDENT = "ask_resident", pgettext_lazy("letter move", "Ask the resident")
     REJECT = "reject", pgettext_lazy("letter move", "Reject")
     SIGN = "sign", pgettext_lazy("letter move", "Sign")
     HAND_OVER = "hand_over", pgettext_lazy("letter move", "Hand over")
@@ -45,18 +50,11 @@ class Effect(enum.Enum):
     NUMBER_AND_PDF = "number_and_pdf"  # the next number and the stored PDF, in one transaction
 
 
-def signature_initial(letter: Letter) -> dict:
-    """The sign form prefilled with the kelurahan's head (Lurah) as its officials list them."""
-    head = (
-        Official.objects.for_kelurahan(letter.kelurahan_id)
-        .filter(level=Official.Level.HEAD)
-        .first()
-    )
-    return {
-        "signer_name": head.name if head else "",
-        "signer_position": letter.kelurahan.head_title,
-        "signer_nip": head.nip if head else "",
-    }
+def sign_form_options(letter: Letter, user: User) -> dict:
+    """The sign form's choices: the signing user's authorities for the letter's kelurahan that
+    are valid today (the register of signing authority; nothing typed)."""
+    today = timezone.localdate()
+    return {"authorities": signing_authorities_valid(user, letter.kelurahan_id, today)}
 
 
 @dataclass(frozen=True)
@@ -73,12 +71,25 @@ class Move:
     # What the letter page binds; its cleaned data are the service's keyword arguments.
     form: type[forms.Form] | None = None
     initial: Callable[[Letter], dict] | None = None  # the form's initial values for a letter
+    # More keyword arguments of the form, for the letter and the acting user (the signer's list).
+    form_options: Callable[[Letter, User], dict] | None = None
     reason_required: bool = False  # a reason the resident can read; it is the event's note
     effects: tuple[Effect, ...] = ()
     destructive: bool = False  # shown as a danger button, after the other moves
+    # What the confirmation says once it is done, and what comes next; with the letter's
+    # %(number)s and %(name)s. Without one: "The letter was <done>."
+    confirmation: Promise | None = None
+    # Only for a request sent online: at the counter the resident is there to be asked.
+    online_only: bool = False
 
     def allowed_from(self, state: str) -> bool:
         return state in self.sources
+
+    def applies_to(self, letter: Letter) -> bool:
+        """Whether the letter's state (and, for an online-only move, its origin) allows it."""
+        return self.allowed_from(letter.state) and (
+            not self.online_only or letter.tracking_code is not None
+        )
 
 
 MOVES: dict[Action, Move] = {
@@ -86,15 +97,17 @@ MOVES: dict[Action, Move] = {
     for move in (
         Move(
             Action.VERIFY,
-            sources=(State.SUBMITTED,),
+            # From "waiting": what was asked for came (at the office, or by phone).
+            sources=(State.SUBMITTED, State.WAITING),
             target=State.VERIFIED,
             permission="layanan.change_letter",
             done=_("verified"),
             button=_("Mark as verified"),
+            confirmation=_("The request of %(name)s is verified and waits for the signer."),
         ),
         Move(
             Action.REJECT,
-            sources=(State.SUBMITTED, State.VERIFIED),
+            sources=(State.SUBMITTED, State.WAITING, State.VERIFIED),
             target=State.REJECTED,
             permission="layanan.change_letter",
             done=_("rejected"),
@@ -104,6 +117,7 @@ MOVES: dict[Action, Move] = {
             reason_required=True,
             effects=(Effect.STORE_REASON,),
             destructive=True,
+            confirmation=_("The request of %(name)s was rejected with the reason given."),
         ),
         Move(
             Action.SIGN,
@@ -114,8 +128,26 @@ MOVES: dict[Action, Move] = {
             button=_("Sign and number the letter"),
             heading=_("Sign"),
             form=SignForm,
-            initial=signature_initial,
+            form_options=sign_form_options,
             effects=(Effect.NUMBER_AND_PDF,),
+            confirmation=_(
+                "Letter %(number)s was signed. Download the PDF, tell the resident, and mark it "
+                "handed over when they have it."
+            ),
+        ),
+        Move(
+            Action.ASK_RESIDENT,
+            sources=(State.SUBMITTED, State.VERIFIED),
+            target=State.WAITING,
+            permission="layanan.change_letter",
+            done=_("returned to the resident"),
+            button=_("Ask the resident"),
+            heading=_("Ask the resident for something missing"),
+            form=ReasonForm,
+            reason_required=True,
+            effects=(Effect.STORE_REASON,),
+            online_only=True,
+            confirmation=_("The request of %(name)s now waits for the resident."),
         ),
         Move(
             Action.HAND_OVER,
@@ -123,7 +155,8 @@ MOVES: dict[Action, Move] = {
             target=State.HANDED_OVER,
             permission="layanan.change_letter",
             done=_("handed over"),
-            button=_("Handed over to the resident"),
+            button=_("Mark as handed over"),
+            confirmation=_("Letter %(number)s is marked as handed over to %(name)s."),
         ),
         Move(
             Action.VOID,
@@ -137,6 +170,7 @@ MOVES: dict[Action, Move] = {
             reason_required=True,
             effects=(Effect.STORE_REASON, Effect.STAMP_VOIDED),
             destructive=True,
+            confirmation=_("Letter %(number)s is void; its number stays used."),
         ),
     )
 }

@@ -1,8 +1,18 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
 
 
+class PortalAdminConfig(admin_apps.AdminConfig):
+    """Django's admin with the portal's site (portal/admin_site.py): its index is the work page.
+    Named in INSTALLED_APPS in the admin's place; not this module's default config."""
+
+    default = False
+    default_site = "portal.admin_site.PortalAdminSite"
+
+
 class PortalConfig(AppConfig):
+    default = True
     name = "portal"
     verbose_name = _("City portal")
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -27,7 +28,7 @@ from kelurahan.models import (
     Official,
 )
 from kelurahan.services import region_provision, staff_account_create
-from layanan.models import Resident
+from layanan.models import Resident, SigningAuthority
 from umkm import demo_data as umkm_demo
 from umkm.models import Business
 
@@ -83,7 +84,29 @@ def demo_city_setup() -> tuple[int, list[DemoLogin]]:
             ),
             full_name=f"Demo {login.role}",
         )
+    _signing_authority_ensure(pajang, username="lurah.pajang")
     return filled, list(DEMO_LOGINS)
+
+
+def _signing_authority_ensure(kelurahan: Kelurahan, *, username: str) -> None:
+    """The demo Lurah signs Pajang's letters directly, as the head its officials list names
+    (signing takes the block from the register of signing authority). Once: a second run keeps
+    what was recorded in the admin since."""
+    user = get_user_model().objects.get(username=username)
+    authorities = SigningAuthority.objects.for_kelurahan(kelurahan)
+    if authorities.filter(user=user).exists():
+        return
+    head = Official.objects.for_kelurahan(kelurahan).filter(level=Official.Level.HEAD).first()
+    if head is None or not head.name:
+        return
+    authorities.create(
+        kelurahan=kelurahan,
+        official=head,
+        user=user,
+        capacity=SigningAuthority.Capacity.SELF,
+        valid_from=date(2024, 1, 2),
+        note="Data contoh.",
+    )
 
 
 DEMO_NIK = "3372011708900001"  # printed by demo_setup: type it in "Issue a letter"

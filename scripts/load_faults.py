@@ -174,11 +174,19 @@ def task_sign_loop(seconds: float) -> dict:
 
     from kelurahan.models import Kelurahan
     from layanan import services
+    from layanan.models import SigningAuthority
 
     users = get_user_model().objects
     kelurahan = Kelurahan.objects.get(slug=KELURAHAN)
     operator = users.get(username=f"operator.{KELURAHAN}")
     signer = users.get(username=f"lurah.{KELURAHAN}")
+    # The demo Lurah's direct signing authority (portal/demo.py records it).
+    authority = (
+        SigningAuthority.objects.for_kelurahan(kelurahan)
+        .filter(user=signer)
+        .values_list("pk", flat=True)
+        .first()
+    )
     outcomes: Counter[str] = Counter()
     failures: list[str] = []
     sign_ms: list[float] = []
@@ -197,10 +205,7 @@ def task_sign_loop(seconds: float) -> dict:
                 action="sign",
                 letter_id=letter.pk,
                 by=signer,
-                signer_name="Demo Lurah Pajang",
-                signer_position="Lurah",
-                signer_nip="196801011990031005",
-                capacity="",
+                authority=authority,
             )
             sign_ms.append((time.perf_counter() - started) * 1000)
             outcomes["signed"] += 1

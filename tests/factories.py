@@ -1,5 +1,7 @@
 """factory_boy factories for kelurahan content (the kelurahan itself comes from provisioning)."""
 
+import datetime
+
 import factory
 from django.utils import timezone
 
@@ -22,6 +24,50 @@ class OfficialFactory(factory.django.DjangoModelFactory):
     name = factory.Faker("name", locale="id_ID")
     level = Official.Level.STAFF
     rank = factory.Sequence(lambda n: 100 + n)
+
+
+# The signature block most tests sign with: the Lurah as the officials list names them.
+LURAH_NAME = "Drs. Slamet Widodo"
+LURAH_NIP = "196801011990031005"
+SECRETARY_NAME = "Budi Santoso, S.E."
+SECRETARY_NIP = "197505052000121002"
+
+
+def signing_authority_for(user, kelurahan, *, capacity="", official=None, **fields):
+    """A signing authority for `user` at `kelurahan`, valid from 30 days ago until further notice.
+
+    Direct: the kelurahan's head (named LURAH_NAME/LURAH_NIP if the list has no name yet); a.n.,
+    Plt. and Plh.: its secretary (SECRETARY_NAME/SECRETARY_NIP if unnamed), on a decree."""
+    from layanan.models import SigningAuthority
+
+    if official is None:
+        head = capacity == ""
+        level = Official.Level.HEAD if head else Official.Level.SECRETARY
+        official = Official.objects.for_kelurahan(kelurahan).filter(level=level).first()
+        if official is None:
+            official = Official(kelurahan=kelurahan, level=level, position="Lurah")
+        if not official.name:
+            official.name = LURAH_NAME if head else SECRETARY_NAME
+            official.nip = LURAH_NIP if head else SECRETARY_NIP
+        official.save()
+    fields.setdefault("decree_number", "800/17/2026" if capacity else "")
+    fields.setdefault("valid_from", timezone.localdate() - datetime.timedelta(days=30))
+    return SigningAuthority.objects.create(
+        kelurahan=kelurahan, official=official, user=user, capacity=capacity, **fields
+    )
+
+
+def signing_authority_ensure(user, kelurahan):
+    """The user's signing authority at `kelurahan` valid today, made (direct) if there is none."""
+    from layanan.models import signing_authorities_valid
+
+    existing = signing_authorities_valid(user, kelurahan.pk, timezone.localdate()).first()
+    return existing or signing_authority_for(user, kelurahan)
+
+
+def signature(user, kelurahan) -> dict:
+    """The sign form's data (or letter_move's keyword arguments) for `user` at `kelurahan`."""
+    return {"authority": signing_authority_ensure(user, kelurahan).pk}
 
 
 class RWFactory(factory.django.DjangoModelFactory):

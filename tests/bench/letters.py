@@ -40,12 +40,8 @@ CONTENTION_THREADS = (1, 2, 4, 8, 16, 50)
 RENDER_SAMPLES = 10
 OTHER_KINDS = ("domisili", "sktm", "usaha", "kematian", "kelahiran")
 PASSWORD = "bench-Letters-password-1"
-SIGNER = {
-    "signer_name": "Drs. Slamet Widodo",
-    "signer_position": "Lurah",
-    "signer_nip": "196801011990031005",
-    "capacity": "",
-}
+# The Lurah the signer signs as (directly), from the officials list via the signing register.
+SIGNER = {"name": "Drs. Slamet Widodo", "nip": "196801011990031005"}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -237,6 +233,7 @@ class Staff:
     kelurahan: object
     operator: object
     signer: object
+    authority: int  # the signer's signing authority (direct, as the Lurah)
 
 
 def staff_for(kelurahan, label: str) -> Staff:
@@ -259,13 +256,33 @@ def staff_for(kelurahan, label: str) -> Staff:
         user.has_perm("layanan.sign_letter")
         user_kelurahan_id(user)
         is_city_staff(user)
-    return Staff(kelurahan, operator, signer)
+    return Staff(kelurahan, operator, signer, signing_authority_for(signer, kelurahan))
+
+
+def signing_authority_for(signer, kelurahan) -> int:
+    """A direct signing authority for the signer, as the kelurahan's (named) Lurah."""
+    import datetime
+
+    from kelurahan.models import Official
+    from layanan.models import SigningAuthority
+
+    head = Official.objects.for_kelurahan(kelurahan).filter(level=Official.Level.HEAD).first()
+    head.name, head.nip = SIGNER["name"], SIGNER["nip"]
+    head.save()
+    return SigningAuthority.objects.create(
+        kelurahan=kelurahan,
+        official=head,
+        user=signer,
+        valid_from=datetime.date(2000, 1, 1),
+    ).pk
 
 
 def sign(staff: Staff, letter_id: int):
     from layanan import services
 
-    return services.letter_move(action="sign", letter_id=letter_id, by=staff.signer, **SIGNER)
+    return services.letter_move(
+        action="sign", letter_id=letter_id, by=staff.signer, authority=staff.authority
+    )
 
 
 def create_skuter(staff: Staff, n: int):
@@ -445,15 +462,15 @@ def kind_data() -> dict[str, dict[str, str]]:
 
     identity = {k: v for k, v in letter_data().items() if k != "statement"}
     witnesses = {}
-    for prefix, nik, name, age in (
-        ("reporter", NIK_BUDI, "Budi Santoso", "29"),
-        ("witness1", NIK_SITI, "Siti Aminah", "29"),
-        ("witness2", "3372010203800004", "Agus Prasetyo", "44"),
+    for prefix, nik, name, born in (
+        ("reporter", NIK_BUDI, "Budi Santoso", "1995-08-15"),
+        ("witness1", NIK_SITI, "Siti Aminah", "1995-08-15"),
+        ("witness2", "3372010203800004", "Agus Prasetyo", "1980-02-03"),
     ):
         witnesses |= {
             f"{prefix}_nik": nik,
             f"{prefix}_name": name,
-            f"{prefix}_age": age,
+            f"{prefix}_birth_date": born,
             f"{prefix}_occupation": "Wiraswasta",
             f"{prefix}_address": "Jl. Slamet Riyadi No. 10, Pajang",
         }
@@ -838,6 +855,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    if str(ROOT) not in sys.path:  # run as a script: the project is not on the path yet
+        sys.path.insert(0, str(ROOT))
     from kelurahan.tenancy import unscoped
 
     with unscoped("benchmark: letters of many kelurahan"):

@@ -313,6 +313,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    if str(ROOT) not in sys.path:  # run as a script: the project is not on the path yet
+        sys.path.insert(0, str(ROOT))
     from kelurahan.tenancy import unscoped
 
     with unscoped("benchmark: resident register pages"):

@@ -12,6 +12,7 @@ from layanan import services
 from layanan.storage import private_storage
 from portal.demo import DEMO_NIK
 from tests.e2e.helpers import axe_violations, describe
+from tests.factories import signature
 from tests.layanan.helpers import letter_data
 from tests.layanan.online import jpeg
 from umkm.models import Business, TourismSpot
@@ -229,8 +230,7 @@ def signed_letter(kelurahan, operator, signer):
         action="sign",
         letter_id=letter.pk,
         by=signer,
-        signer_name="Sri Wahyuni, S.Sos.",
-        signer_position="Lurah Pajang",
+        **signature(signer, kelurahan),
     )
 
 

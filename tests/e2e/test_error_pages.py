@@ -18,6 +18,7 @@ from layanan import services
 from layanan.storage import private_storage
 from portal.demo import DEMO_NIK
 from tests.e2e.helpers import axe_violations, describe
+from tests.factories import signature
 from tests.layanan.helpers import letter_data
 from tests.outage import database_down
 
@@ -54,8 +55,7 @@ def letter(pajang, django_user_model):
         action="sign",
         letter_id=draft.pk,
         by=signer,
-        signer_name="Sri Wahyuni, S.Sos.",
-        signer_position="Lurah Pajang",
+        **signature(signer, pajang),
     )
 
 

@@ -16,12 +16,12 @@ from django.utils import translation
 from django.utils.functional import empty
 
 from kelurahan import roles
-from kelurahan.models import Kelurahan
+from kelurahan.models import Kelurahan, Official
 from layanan.models import RESIDENT_STATUS, Letter, Resident
 from layanan.selectors import mask_name
 from layanan.storage import private_storage
 from tests.e2e.helpers import axe_violations, describe, download_link_by_code, log_in, watched_page
-from tests.factories import BusinessFactory
+from tests.factories import BusinessFactory, signing_authority_for
 from tests.layanan.helpers import NIK_BUDI, first_page_image, letter_data, pdf_text
 from tests.layanan.online import jpeg
 
@@ -96,14 +96,12 @@ def letter_page(page, letter: Letter) -> None:
     page.get_by_role("heading", level=2).first.wait_for()
 
 
-def sign(page, *, name: str, position: str, capacity: str = "", nip: str = "") -> None:
-    """The sign form of the letter page that is open."""
-    page.select_option("#id_capacity", capacity)
-    page.fill("#id_signer_name", name)
-    page.fill("#id_signer_position", position)
-    page.fill("#id_signer_nip", nip)
+def sign(page, *, expect: str) -> None:
+    """The sign form of the letter page that is open: the signer's only authority valid today is
+    preselected (the register of signing authority; nothing is typed)."""
+    assert expect in page.locator("#id_sign_authority option:checked").inner_text()
     page.locator("form[action$='/move/sign/'] input[type=submit]").click()
-    page.locator("a[href^='/staf/surat/']").wait_for()
+    page.locator("a[href^='/staf/surat/']").first.wait_for()
 
 
 def test_a_resident_finds_the_kelurahan_reads_it_asks_for_a_letter_and_verifies_it(
@@ -160,18 +158,19 @@ def test_a_resident_finds_the_kelurahan_reads_it_asks_for_a_letter_and_verifies_
 
     # At the office: an operator checks it, the Lurah signs it (their own browser).
     make_staff("operator.pajang", roles.OPERATOR, kelurahan_a)
-    make_staff("lurah.pajang", roles.SIGNER, kelurahan_a)
+    signing_authority_for(make_staff("lurah.pajang", roles.SIGNER, kelurahan_a), kelurahan_a)
     with watched_page(browser, live_server, viewport=DESK) as office:
         log_in(office, "operator.pajang")
         letter_page(office, letter)
-        assert office.locator("a[href^='/staf/dokumen/']").count() == 1  # the KTP photo
+        # The KTP photo, opened in the browser (a download link beside it).
+        assert office.locator("a[href^='/staf/dokumen/'][target=_blank]").count() == 1
         office.locator("form[action$='/move/verify/'] input[type=submit]").click()
         office.locator("form[action$='/move/sign/']").wait_for(state="detached")
         shot(office, "office-verified")
         office.context.clear_cookies()
         log_in(office, "lurah.pajang")
         letter_page(office, letter)
-        sign(office, name="Drs. Slamet Widodo", position="Lurah Pajang")
+        sign(office, expect="Lurah Pajang — Drs. Slamet Widodo")
         shot(office, "office-signed")
     letter.refresh_from_db()
     assert letter.state == Letter.State.SIGNED
@@ -222,7 +221,11 @@ def test_an_operator_issues_a_death_letter_by_nik_has_it_signed_an_and_rejects_a
         rw="1",
     )
     make_staff("operator.pajang", roles.OPERATOR, kelurahan_a)
-    make_staff("sekretaris.pajang", roles.SIGNER, kelurahan_a)
+    sekretaris = make_staff("sekretaris.pajang", roles.SIGNER, kelurahan_a)
+    secretary = Official.objects.for_kelurahan(kelurahan_a).get(level=Official.Level.SECRETARY)
+    secretary.name, secretary.nip = "Rina Kusumawati, S.IP.", "198203142006042011"
+    secretary.save()
+    signing_authority_for(sekretaris, kelurahan_a, capacity="a.n.", official=secretary)
     page.set_viewport_size(DESK)
 
     # Issue: the letter type and a NIK, then the form comes prefilled from the register.
@@ -246,15 +249,15 @@ def test_an_operator_issues_a_death_letter_by_nik_has_it_signed_an_and_rejects_a
         "certified_by": "dr. Andi, RSUD Dr. Moewardi",
     }
     people = {
-        "reporter": ("3372011203800001", "Joko Susilo", "45"),
-        "witness1": ("3372012003750002", "Bambang Riyadi", "50"),
-        "witness2": ("3372010506700003", "Agus Salim", "55"),
+        "reporter": ("3372011203800001", "Joko Susilo", "1980-03-12"),
+        "witness1": ("3372012003750002", "Bambang Riyadi", "1975-03-20"),
+        "witness2": ("3372010506700003", "Agus Salim", "1970-06-05"),
     }
-    for prefix, (nik, name, age) in people.items():
+    for prefix, (nik, name, born) in people.items():
         details |= {
             f"{prefix}_nik": nik,
             f"{prefix}_name": name,
-            f"{prefix}_age": age,
+            f"{prefix}_birth_date": born,
             f"{prefix}_occupation": "Wiraswasta",
             f"{prefix}_address": "Jl. Pajang No. 5",
         }
@@ -271,20 +274,14 @@ def test_an_operator_issues_a_death_letter_by_nik_has_it_signed_an_and_rejects_a
     page.context.clear_cookies()
     log_in(page, "sekretaris.pajang")
     letter_page(page, letter)
-    sign(
-        page,
-        name="Rina Kusumawati, S.IP.",
-        position="Sekretaris Kelurahan",
-        capacity="a.n.",
-        nip="198203142006042011",
-    )
+    sign(page, expect="a.n. Lurah Pajang / Sekretaris Kelurahan — Rina Kusumawati, S.IP.")
     letter.refresh_from_db()
     assert letter.state == Letter.State.SIGNED and letter.signer_capacity == "a.n."
     assert letter.number in page.locator("#content").inner_text()
     shot(page, "signed-an")
 
     # Print: the PDF link answers a PDF that says who signed on whose behalf.
-    href = page.locator("a[href^='/staf/surat/']").get_attribute("href")
+    href = page.locator(".letter-next a[href^='/staf/surat/']").first.get_attribute("href")
     response = page.request.get(href)
     assert response.status == 200
     assert response.headers["content-type"] == "application/pdf"
@@ -303,7 +300,7 @@ def test_an_operator_issues_a_death_letter_by_nik_has_it_signed_an_and_rejects_a
         log_in(page, "operator.pajang")
         letter_page(page, request)
         reason = "Foto KTP tidak terbaca. Kirim ulang dengan foto yang jelas."
-        page.fill("#id_reason", reason)
+        page.fill("#id_reject_reason", reason)
         shot(page, "reject-reason")
         page.locator("form[action$='/move/reject/'] input[type=submit]").click()
         page.locator("form[action$='/move/reject/']").wait_for(state="detached")

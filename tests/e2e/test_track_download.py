@@ -19,6 +19,7 @@ from layanan.storage import private_storage
 from portal.middleware import SESSION_SEEN
 from tests.e2e.conftest import PHONE
 from tests.e2e.helpers import axe_violations, describe, log_in, watched_page
+from tests.factories import signature
 from tests.layanan.helpers import NIK_BUDI, letter_data
 from tests.layanan.online import download_code_from
 
@@ -64,8 +65,7 @@ def signed_request(kelurahan_a, make_staff):
             action="sign",
             letter_id=letter.pk,
             by=lurah,
-            signer_name="Drs. Slamet Widodo",
-            signer_position="Lurah Pajang",
+            **signature(lurah, kelurahan_a),
         )
 
     return make

@@ -13,6 +13,7 @@ from kelurahan import roles
 from layanan import services
 from layanan.models import Letter
 from layanan.storage import private_storage
+from tests.factories import signature, signing_authority_for
 from tests.layanan.helpers import SITE_URL, letter_data
 
 
@@ -28,12 +29,17 @@ def private_root(settings, tmp_path):
 
 @pytest.fixture
 def signer_a(make_staff, kelurahan_a):
-    return make_staff("lurah.a", roles.SIGNER, kelurahan_a)
+    """Kelurahan A's Lurah, with a direct signing authority (LURAH_NAME, LURAH_NIP)."""
+    user = make_staff("lurah.a", roles.SIGNER, kelurahan_a)
+    signing_authority_for(user, kelurahan_a)
+    return user
 
 
 @pytest.fixture
 def signer_b(make_staff, kelurahan_b):
-    return make_staff("lurah.b", roles.SIGNER, kelurahan_b)
+    user = make_staff("lurah.b", roles.SIGNER, kelurahan_b)
+    signing_authority_for(user, kelurahan_b)
+    return user
 
 
 @pytest.fixture
@@ -50,17 +56,12 @@ def issue():
 
 @pytest.fixture
 def sign(settings):
-    """Sign a letter as `by`, with the Lurah's signature block, on a portal at SITE_URL."""
+    """Sign a letter as `by` under their signing authority valid today (a direct one as the
+    Lurah, LURAH_NAME, made if they have none), on a portal at SITE_URL."""
     settings.PORTAL_URL = SITE_URL  # the QR code's address
 
     def run(letter: Letter, by, **changes) -> Letter:
-        arguments = {
-            "signer_name": "Drs. Slamet Widodo",
-            "signer_position": "Lurah",
-            "signer_nip": "196801011990031005",
-            "capacity": "",
-            **changes,
-        }
+        arguments = {**signature(by, letter.kelurahan), **changes}
         return services.letter_move(action="sign", letter_id=letter.pk, by=by, **arguments)
 
     return run
@@ -78,7 +79,7 @@ def signed_letter(verified_letter, sign, signer_a) -> Letter:
 
 @pytest.fixture
 def submitted_letter(kelurahan_a) -> Letter:
-    """An online request as it will arrive (online requests are not built yet)."""
+    """An online request as it arrives: submitted, with its tracking code."""
     letter_type = services.letter_types_ensure(kelurahan=kelurahan_a)["skuter"]
     data = letter_data()
     return Letter.objects.create(
@@ -88,4 +89,5 @@ def submitted_letter(kelurahan_a) -> Letter:
         nik=data["nik"],
         name=data["name"],
         data=data,
+        tracking_code="SUBMIT0001",
     )

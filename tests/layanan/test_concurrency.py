@@ -16,6 +16,7 @@ from django.db import connection
 from kelurahan.tenancy import user_kelurahan_id
 from layanan import services
 from layanan.models import Letter, NumberCounter
+from tests.factories import signing_authority_ensure
 from tests.layanan.helpers import letter_data, pdf_bytes, stored_files
 
 SIGNERS = 50
@@ -44,6 +45,7 @@ def test_fifty_signers_at_once_never_get_the_same_number(
     ]
     # Warm the user's permission and membership caches so the threads only read them.
     assert signer_a.has_perm("layanan.sign_letter") and user_kelurahan_id(signer_a)
+    authority = signing_authority_ensure(signer_a, kelurahan_a)
     start = threading.Barrier(SIGNERS)
     errors: list[BaseException] = []
 
@@ -54,8 +56,7 @@ def test_fifty_signers_at_once_never_get_the_same_number(
                 action="sign",
                 letter_id=letter_id,
                 by=signer_a,
-                signer_name="Drs. Slamet Widodo",
-                signer_position="Lurah",
+                authority=authority.pk,
             )
         except BaseException as exc:  # reported by the main thread below
             errors.append(exc)

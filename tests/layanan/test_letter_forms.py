@@ -14,7 +14,7 @@ from kelurahan.models import Official
 from layanan.forms import LetterForm
 from layanan.models import Letter, Resident
 from layanan.register_codes import MARITAL_STATUSES, RELIGIONS
-from tests.factories import OfficialFactory
+from tests.factories import OfficialFactory, signature
 from tests.isolation import form_payload
 from tests.layanan.helpers import NIK_BUDI, letter_data, pdf_bytes, pdf_text, said
 from tests.layanan.test_letter_admin import make_resident
@@ -80,17 +80,14 @@ def test_the_register_list_and_the_letter_page_show_rt_and_rw_with_three_digits(
 # --- NIP with spaces -----------------------------------------------------------------------------
 
 
-def test_a_nip_typed_with_spaces_is_stored_as_18_digits_and_printed_grouped(
-    as_signer_a, verified_letter, client
+def test_the_signers_nip_from_the_officials_list_is_printed_grouped(
+    as_signer_a, signer_a, verified_letter, client
 ):
-    signature = {
-        "capacity": "",
-        "signer_name": "Drs. Slamet Widodo",
-        "signer_position": "Lurah",
-        "signer_nip": " 19680101 199003 1 005 ",
-    }
-
-    response = as_signer_a.post(move_url(verified_letter, "sign"), signature)
+    # The signature block comes from the register of signing authority: the Lurah's NIP is the
+    # officials list's (stored as 18 digits; typed with spaces there, see the test below).
+    response = as_signer_a.post(
+        move_url(verified_letter, "sign"), signature(signer_a, verified_letter.kelurahan)
+    )
 
     assert response.status_code == 302
     letter = Letter.objects.get(pk=verified_letter.pk)
@@ -98,16 +95,6 @@ def test_a_nip_typed_with_spaces_is_stored_as_18_digits_and_printed_grouped(
     assert f"NIP {NIP_PRINTED}" in pdf_text(pdf_bytes(letter))
     client.logout()
     assert f"NIP {NIP_PRINTED}" in client.get(letter.get_verification_url()).content.decode()
-
-
-def test_a_nip_typed_with_dots_is_accepted_too(as_signer_a, verified_letter):
-    signature = {"capacity": "", "signer_name": "Drs. Slamet Widodo", "signer_position": "Lurah"}
-
-    as_signer_a.post(
-        move_url(verified_letter, "sign"), {**signature, "signer_nip": "19680101.199003.1.005"}
-    )
-
-    assert Letter.objects.get(pk=verified_letter.pk).signer_nip == NIP_DIGITS
 
 
 def test_an_officials_nip_typed_with_spaces_is_stored_as_digits_and_shown_grouped(

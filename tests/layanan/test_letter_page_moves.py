@@ -14,10 +14,11 @@ from kelurahan import roles
 from layanan import workflow
 from layanan.admin_forms import ReasonForm, SignForm
 from layanan.models import Letter, LetterSettings
+from tests.factories import signature
 from tests.isolation import MISSING_PK, outcome
 from tests.layanan.helpers import pdf_bytes, pdf_text
 from tests.layanan.online import request_form, request_url
-from tests.layanan.test_workflow import FORM_DATA, path_to
+from tests.layanan.test_workflow import form_data, path_to
 
 State = Letter.State
 ALLOWED = [(source, action) for action, move in workflow.MOVES.items() for source in move.sources]
@@ -33,12 +34,14 @@ def move_url(letter, action) -> str:
 
 @pytest.fixture
 def staff(client, operator_a, signer_a):
-    """Log the client in as a user of kelurahan A whose role allows the move."""
+    """Log the client in as a user of kelurahan A whose role allows the move; the client's
+    `user` is that user."""
 
     def as_one_who_may(action):
         move = workflow.MOVES[action]
         user = operator_a if operator_a.has_perm(move.permission) else signer_a
         client.force_login(user)
+        client.user = user
         return client
 
     return as_one_who_may
@@ -51,9 +54,9 @@ def letter_in(submitted_letter, staff, settings):
 
     def move_to(state):
         for move in path_to(state):
-            response = staff(move.action).post(
-                move_url(submitted_letter, move.action), FORM_DATA.get(move.form, {})
-            )
+            client = staff(move.action)
+            data = form_data(move.form, client.user, submitted_letter.kelurahan)
+            response = client.post(move_url(submitted_letter, move.action), data)
             assert response.status_code == 302
         letter = Letter.objects.get(pk=submitted_letter.pk)
         assert letter.state == state
@@ -78,14 +81,19 @@ def test_each_move_of_the_table_is_offered_and_made_from_the_letter_page(
     with translation.override(page["Content-Language"]):
         assert f'value="{move.button}"' in html
 
-    response = client.post(move_url(letter, action), FORM_DATA.get(move.form, {}))
+    response = client.post(
+        move_url(letter, action), form_data(move.form, client.user, letter.kelurahan)
+    )
 
     assert response.status_code == 302
     assert Letter.objects.get(pk=letter.pk).state == move.target
     shown = [(m.level, str(m)) for m in get_messages(response.wsgi_request)]
+    moved = Letter.objects.get(pk=letter.pk)
     with translation.override(page["Content-Language"]):
-        done = translation.gettext("The letter was %(done)s.") % {"done": move.done}
+        done = str(move.confirmation) % {"number": moved.number, "name": moved.name}
     assert shown == [(messages.SUCCESS, done)]
+    # It names the letter: by its number once it has one, else by the resident's name.
+    assert (moved.number or moved.name) in done
 
 
 @pytest.mark.parametrize("state", State.values)
@@ -171,7 +179,7 @@ def test_a_request_and_a_signing_without_saved_settings_use_the_defaults_and_sav
     letter.save()
     client.force_login(signer_a)
 
-    client.post(move_url(letter, "sign"), FORM_DATA[SignForm])
+    client.post(move_url(letter, "sign"), signature(signer_a, kelurahan_a))
 
     letter.refresh_from_db()
     assert letter.state == State.SIGNED
@@ -196,7 +204,10 @@ def test_the_qr_code_and_emails_carry_portal_url_not_the_requests_host(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(request_url(kelurahan_a), request_form(), HTTP_HOST="evil.example")
     letter = Letter.objects.get()
-    for user, action, data in ((operator_a, "verify", {}), (signer_a, "sign", FORM_DATA[SignForm])):
+    for user, action, data in (
+        (operator_a, "verify", {}),
+        (signer_a, "sign", signature(signer_a, kelurahan_a)),
+    ):
         client.force_login(user)
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post(move_url(letter, action), data, HTTP_HOST="evil.example")

@@ -209,8 +209,12 @@ def test_with_redirects_a_checked_request_gets_a_short_presigned_url_and_a_stran
     query = parse_qs(urlsplit(response["Location"]).query)
     assert query["X-Amz-Expires"] == ["60"]
     assert query["response-cache-control"] == ["private, no-store"]
-    assert query["response-content-disposition"][0].startswith("attachment;")
+    # Opened in the browser, as the letter page links it; "?download=1" saves it instead.
+    assert query["response-content-disposition"][0].startswith("inline;")
     assert issued == [(document.file.name,)]
+    saved = staff_client(operator_a).get(url + "?download=1")
+    saved_query = parse_qs(urlsplit(saved["Location"]).query)
+    assert saved_query["response-content-disposition"][0].startswith("attachment;")
 
 
 def test_the_sweep_walks_the_bucket_and_deletes_only_orphans(s3, signed_letter):

@@ -23,16 +23,11 @@ from layanan.models import (
     LetterType,
     RequirementDocument,
 )
+from tests.factories import signature as sign_form
 from tests.layanan.helpers import NIK_BUDI, NIK_SITI, pdf_bytes, said, stored_files
 from tests.layanan.online import download_link_via_code, request_form, request_url
 
 State = Letter.State
-SIGNATURE = {
-    "capacity": "",
-    "signer_name": "Drs. Slamet Widodo",
-    "signer_position": "Lurah",
-    "signer_nip": "196801011990031005",
-}
 REASON = "Foto KTP tidak terbaca; unggah ulang foto yang jelas."
 NOT_FOUND = views.NOT_FOUND
 
@@ -294,7 +289,7 @@ def test_the_whole_journey_from_request_to_download(
     operator, signer = staff_client(operator_a), staff_client(signer_a)
     move(operator, letter, "verify")
     assert track(client, code, NIK_BUDI[-4:]).context["letter"].state == State.VERIFIED
-    move(signer, letter, "sign", SIGNATURE)
+    move(signer, letter, "sign", sign_form(signer_a, letter.kelurahan))
     assert letter.state == State.SIGNED
 
     response = track(client, code, NIK_BUDI[-4:])
@@ -339,7 +334,7 @@ def test_a_kelurahan_that_keeps_pdfs_offline_gives_no_link_and_old_links_stop_wo
 ):
     letter = submitted(client, kelurahan_a)
     move(staff_client(operator_a), letter, "verify")
-    move(staff_client(signer_a), letter, "sign", SIGNATURE)
+    move(staff_client(signer_a), letter, "sign", sign_form(signer_a, letter.kelurahan))
     link = download_link_via_code(client, letter)
     assert link
 
@@ -358,7 +353,7 @@ def test_a_kelurahan_that_keeps_pdfs_offline_gives_no_link_and_old_links_stop_wo
 def test_a_voided_letter_can_no_longer_be_downloaded(client, kelurahan_a, operator_a, signer_a):
     letter = submitted(client, kelurahan_a)
     move(staff_client(operator_a), letter, "verify")
-    move(staff_client(signer_a), letter, "sign", SIGNATURE)
+    move(staff_client(signer_a), letter, "sign", sign_form(signer_a, letter.kelurahan))
     link = download_link_via_code(client, letter)
 
     services.letter_move(
@@ -425,7 +420,7 @@ def test_tracking_never_answers_for_a_letter_issued_at_the_counter(client, verif
 def test_a_tampered_download_link_is_not_found(client, kelurahan_a, operator_a, signer_a):
     letter = submitted(client, kelurahan_a)
     move(staff_client(operator_a), letter, "verify")
-    move(staff_client(signer_a), letter, "sign", SIGNATURE)
+    move(staff_client(signer_a), letter, "sign", sign_form(signer_a, letter.kelurahan))
     link = download_link_via_code(client, letter)
     token = link.rstrip("/").rsplit("/", 1)[1]
     value, stamp, signature = token.split(":")
@@ -444,7 +439,7 @@ def test_a_tampered_download_link_is_not_found(client, kelurahan_a, operator_a, 
 def test_an_expired_download_link_says_so(client, kelurahan_a, operator_a, signer_a, monkeypatch):
     letter = submitted(client, kelurahan_a)
     move(staff_client(operator_a), letter, "verify")
-    move(staff_client(signer_a), letter, "sign", SIGNATURE)
+    move(staff_client(signer_a), letter, "sign", sign_form(signer_a, letter.kelurahan))
     two_hours_ago = time.time() - 7200
     with monkeypatch.context() as patch:
         patch.setattr(signing.time, "time", lambda: two_hours_ago)
@@ -629,7 +624,7 @@ def test_the_resident_is_emailed_on_every_status_change(
     with django_capture_on_commit_callbacks(execute=True):
         move(staff_client(operator_a), letter, "verify")
     with django_capture_on_commit_callbacks(execute=True):
-        move(staff_client(signer_a), letter, "sign", SIGNATURE)
+        move(staff_client(signer_a), letter, "sign", sign_form(signer_a, letter.kelurahan))
     with django_capture_on_commit_callbacks(execute=True):
         move(staff_client(operator_a), letter, "hand_over")
 

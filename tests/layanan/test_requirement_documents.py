@@ -329,12 +329,14 @@ def test_an_operator_of_the_kelurahan_gets_the_document_and_is_logged(document, 
 
     assert response.status_code == 200
     assert response["Content-Type"] == "image/jpeg"
-    assert response["Content-Disposition"].startswith("attachment;")
+    assert response["Content-Disposition"].startswith("inline;")  # opens in the browser
     assert response["Cache-Control"] == "private, no-store"
     assert b"".join(response.streaming_content) == _stored(document)
     log = AccessLog.objects.get()
     assert (log.user, log.kelurahan, log.action) == (operator_a, document.kelurahan, "view")
     assert "ktp.jpg" in log.subject
+    saved = staff.get(document_url(document) + "?download=1")
+    assert saved["Content-Disposition"].startswith("attachment;")
 
 
 def test_a_document_goes_out_as_stored_never_gzipped_again(document, operator_a):

@@ -141,7 +141,8 @@ def test_the_kind_filter_offers_the_kinds_of_the_code(as_operator_a, letters):
 
     spec = kind_filter(response)
     assert [key for key, _label in spec.lookup_choices] == list(KINDS)
-    assert [label for _key, label in spec.lookup_choices] == list(KINDS)
+    # Labels, not codes (issue 14): "Surat Keterangan Kematian", not "kematian".
+    assert [label for _key, label in spec.lookup_choices] == [k.name for k in KINDS.values()]
     assert spec.title == LetterType._meta.get_field("kind").verbose_name  # as before
 
 

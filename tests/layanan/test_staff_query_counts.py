@@ -36,8 +36,9 @@ PINNED = {
     "letters, year (date hierarchy)": 12,
     "letters ?kind=skuter": 13,
     "online requests (submitted)": 13,
-    "letter page (verified)": 13,
-    "letter page (online request)": 13,
+    # One more than the list: whether the NIK is recorded as deceased (a warning before signing).
+    "letter page (verified)": 14,
+    "letter page (online request)": 14,
     "issue screen": 9,
     "issue ?nik=<in register>": 10,
     "issue ?nik=<not in register>": 10,

@@ -35,7 +35,8 @@ def test_the_page_shows_what_identifies_the_letter(client, signed_letter):
     assert signed_letter.number in page
     assert shown_date(response, signed_letter.signed_at) in page
     assert "Kelurahan Pajang" in page
-    assert "Lurah — Drs. Slamet Widodo" in page
+    assert "Drs. Slamet Widodo, NIP 19680101 199003 1 005" in page  # who actually signed
+    assert "Lurah Pajang" in page  # in which capacity: directly, as the head
     assert "B*** S******" in page
     assert signed_letter.pdf_sha256 in page
     assert said(response, "VALID") in page

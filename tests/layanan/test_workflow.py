@@ -14,6 +14,7 @@ from kelurahan import roles
 from layanan import services, workflow
 from layanan.admin_forms import ReasonForm, SignForm
 from layanan.models import RESIDENT_STATUS, Letter, LetterEvent, NumberCounter
+from tests.factories import signature
 from tests.layanan.helpers import NIK_BUDI, SITE_URL, pdf_bytes, snapshot, stored_files
 
 State = Letter.State
@@ -139,16 +140,17 @@ DISALLOWED = [
     for action, move in workflow.MOVES.items()
     if state not in move.sources
 ]
-# What each form of the table asks for, filled in as the letter page's user would.
+# What each form of the table asks for, filled in as the letter page's user would: a function
+# of that user and the letter's kelurahan (the sign form names the signer's own authority).
 FORM_DATA = {
-    ReasonForm: {"reason": REASON},
-    SignForm: {
-        "signer_name": "Drs. Slamet Widodo",
-        "signer_position": "Lurah",
-        "signer_nip": "196801011990031005",
-        "capacity": "",
-    },
+    ReasonForm: lambda user, kelurahan: {"reason": REASON},
+    SignForm: signature,
 }
+
+
+def form_data(form, user, kelurahan) -> dict:
+    """The data `user` sends in a move's form (none for a move without one)."""
+    return FORM_DATA[form](user, kelurahan) if form is not None else {}
 
 
 def test_the_walk_covers_every_state_and_every_move():
@@ -196,7 +198,7 @@ def attempt(settings, operator_a, signer_a):
     def run(letter: Letter, action: str, *, by=None):
         move = workflow.MOVES[action]
         by = by or next(user for user in (operator_a, signer_a) if user.has_perm(move.permission))
-        data = FORM_DATA.get(move.form, {})
+        data = form_data(move.form, by, letter.kelurahan)
         return services.letter_move(letter_id=letter.pk, action=action, by=by, **data)
 
     return run

@@ -40,6 +40,7 @@ from portal.backup import (
     identities_read,
     keypair_create,
 )
+from tests.factories import signature
 from tests.layanan.helpers import letter_data
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -90,9 +91,7 @@ def content(kelurahan_a, make_staff) -> list[Letter]:
                 action="sign",
                 letter_id=letter.pk,
                 by=signer,
-                signer_name="Drs. Slamet Widodo",
-                signer_position="Lurah",
-                signer_nip="196801011990031005",
+                **signature(signer, kelurahan_a),
             )
         )
     services.letter_move(action="hand_over", letter_id=letters[1].pk, by=operator)
