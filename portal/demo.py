@@ -28,7 +28,10 @@ from kelurahan.models import (
     Official,
 )
 from kelurahan.services import region_provision, staff_account_create
-from layanan.models import Resident, SigningAuthority
+from layanan import services as letter_services
+from layanan.kinds import KINDS
+from layanan.models import Letter, LetterEvent, Resident, SigningAuthority
+from layanan.tracking import tracking_code_new
 from umkm import demo_data as umkm_demo
 from umkm.models import Business
 
@@ -85,6 +88,8 @@ def demo_city_setup() -> tuple[int, list[DemoLogin]]:
             full_name=f"Demo {login.role}",
         )
     _signing_authority_ensure(pajang, username="lurah.pajang")
+    if not Letter.objects.for_kelurahan(pajang).exists():
+        _fill_letters(pajang, operator=get_user_model().objects.get(username="operator.pajang"))
     return filled, list(DEMO_LOGINS)
 
 
@@ -107,6 +112,52 @@ def _signing_authority_ensure(kelurahan: Kelurahan, *, username: str) -> None:
         valid_from=date(2024, 1, 2),
         note="Data contoh.",
     )
+
+
+@transaction.atomic
+def _fill_letters(kelurahan: Kelurahan, *, operator) -> None:
+    """A morning's work for the demo's work page: two online requests to check (one of them
+    past its promised date) and a Skuter verified at the counter, waiting for the Lurah."""
+    residents = list(Resident.objects.for_kelurahan(kelurahan).order_by("nik")[:3])
+    letter_type = letter_services.letter_types_ensure(kelurahan=kelurahan)["skuter"]
+    for days_ago, resident in zip((9, 0), residents[:2], strict=True):
+        data = _skuter_data(resident, purpose="melamar pekerjaan")
+        letter = Letter.objects.create(
+            kelurahan=kelurahan,
+            letter_type=letter_type,
+            nik=resident.nik,
+            name=resident.name,
+            data=data,
+            tracking_code=tracking_code_new(),
+            phone="081234567890",
+        )
+        Letter.objects.filter(pk=letter.pk).update(
+            created_at=timezone.now() - timedelta(days=days_ago)
+        )
+        LetterEvent.objects.create(
+            kelurahan=kelurahan, letter=letter, from_state="", to_state=Letter.State.SUBMITTED
+        )
+    letter_services.letter_create(
+        kelurahan=kelurahan,
+        kind="skuter",
+        by=operator,
+        data=_skuter_data(residents[2], purpose="mengurus beasiswa"),
+    )
+
+
+def _skuter_data(resident: Resident, *, purpose: str) -> dict:
+    """A Skuter's details from a register row, through the letter form, as staff would save."""
+    form_class = KINDS["skuter"].form
+    initial = form_class.initial_from_resident(resident)
+    initial.update(
+        purpose=purpose,
+        statement="Yang bersangkutan benar warga kami dan berkelakuan baik.",
+        birth_date=initial["birth_date"].isoformat(),
+    )
+    form = form_class(data={key: value for key, value in initial.items() if value is not None})
+    if not form.is_valid():
+        raise ValueError(f"demo letter details do not validate: {form.errors.as_json()}")
+    return form.letter_data()
 
 
 DEMO_NIK = "3372011708900001"  # printed by demo_setup: type it in "Issue a letter"

@@ -27,3 +27,28 @@ def test_every_demo_resident_has_a_valid_nik_matching_birth_date_and_sex(demo_ci
     for resident in residents:
         nik = parse_nik(resident.nik)
         assert (nik.birth_date, nik.sex) == (resident.birth_date, resident.sex)
+
+
+def test_the_demo_operators_work_page_has_a_morning_of_work(client, demo_city):
+    client.force_login(get_user_model().objects.get(username="operator.pajang"))
+
+    buckets = {bucket.key: bucket.count for bucket in client.get("/admin/").context["buckets"]}
+
+    assert buckets["new"] == 2 and buckets["to_sign"] == 1
+    assert buckets["late"] == 1  # the request sent nine days ago
+
+
+def test_the_demo_lurah_signs_the_waiting_letter(client, demo_city, settings):
+    settings.PORTAL_URL = "https://portal.surakarta.go.id"
+    lurah = get_user_model().objects.get(username="lurah.pajang")
+    client.force_login(lurah)
+    letter = client.get("/admin/").context["to_sign"].letters[0]
+    page = client.get(reverse("admin:layanan_letter_change", args=[letter.pk]))
+    authority = page.context["sign_form"]["authority"].initial  # their one authority, chosen
+
+    client.post(
+        reverse("admin:layanan_letter_move", args=[letter.pk, "sign"]), {"authority": authority}
+    )
+
+    letter.refresh_from_db()
+    assert letter.state == "signed" and letter.signed_by == lurah

@@ -21,6 +21,6 @@ class Command(BaseCommand):
             where = f"kelurahan {login.kelurahan_slug}" if login.kelurahan_slug else "whole city"
             self.stdout.write(f"  {login.username:<18} {login.role:<14} {where}")
         self.stdout.write(
-            f"Try it: log in as operator.pajang, Letters > Issue a letter, NIK {DEMO_NIK}; "
-            "then sign it as lurah.pajang."
+            f"Try it: log in as operator.pajang: the work page shows what waits; type NIK "
+            f"{DEMO_NIK} and press a letter's button. Then sign it as lurah.pajang."
         )
