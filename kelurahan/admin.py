@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
@@ -16,7 +17,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from kelurahan import background, hosts, images, services, slugs, tasks
+from kelurahan import background, hosts, images, selectors, services, slugs, tasks
 from kelurahan.forms import (
     ArticleAdminForm,
     CityAdminForm,
@@ -461,19 +462,37 @@ def _office_map_start(kelurahan: Kelurahan) -> tuple[tuple[float, float] | None,
     return None, None
 
 
+class SiteStatusFilter(admin.SimpleListFilter):
+    title = _("site status")
+    parameter_name = "situs"
+
+    def lookups(self, request, model_admin):
+        return (("belum", _("Not yet active")), ("aktif", _("Active")))
+
+    def queryset(self, request, queryset):
+        if self.value() == "aktif":
+            return queryset.filter(is_active=True)
+        if self.value() == "belum":
+            return queryset.filter(is_active=False)
+        return queryset
+
+
 @admin.register(Kelurahan)
 class KelurahanAdmin(KelurahanScopedMixin, admin.ModelAdmin):
-    """The kelurahan's own profile; Diskominfo also gets the Provision screen from here."""
+    """The kelurahan's own profile; Diskominfo also gets the Provision screen from here, and
+    activates sites (one or many, after a readiness checklist it may overrule) or deactivates
+    them. Kelurahan staff see their site's state but cannot change it."""
 
-    list_display = ("name", "code", "kind", "kecamatan", "city_name", "slug")
+    list_display = ("name", "code", "kind", "kecamatan", "city_name", "slug", "site_status")
     list_select_related = ("kecamatan__city",)
-    list_filter = ("kind",)
+    list_filter = (SiteStatusFilter, "kind")
+    actions = ["sites_activate", "sites_deactivate"]
     search_fields = ("name", "code", "slug")
     change_list_template = "admin/kelurahan/kelurahan/change_list.html"
     form = KelurahanAdminForm
     fieldsets = (
         (None, {"fields": ("name", "code", "kind", "kecamatan", "slug", "postal_code")}),
-        (_("Web address"), {"fields": ("host", "site_address")}),
+        (_("Web address"), {"fields": ("site_status", "host", "site_address")}),
         (_("Home page"), {"fields": ("welcome_text",)}),
         (
             _("Profile"),
@@ -524,8 +543,57 @@ class KelurahanAdmin(KelurahanScopedMixin, admin.ModelAdmin):
             picker.widget.center, picker.widget.zoom = _office_map_start(obj)
         return form
 
+    @admin.display(description=_("site status"), ordering="is_active")
+    def site_status(self, obj):
+        if obj.is_active:
+            return _("Active")
+        return _("Not yet active: Diskominfo activates it")
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not is_city_staff(request.user):
+            actions.pop("sites_activate", None)
+            actions.pop("sites_deactivate", None)
+        return actions
+
+    @admin.action(description=_("Activate the selected sites"))
+    def sites_activate(self, request, queryset):
+        return self._site_activation(request, queryset, active=True)
+
+    @admin.action(description=_("Deactivate the selected sites"))
+    def sites_deactivate(self, request, queryset):
+        return self._site_activation(request, queryset, active=False)
+
+    def _site_activation(self, request, queryset, *, active: bool):
+        """First an intermediate page listing the sites with what each still lacks (warnings
+        only: Diskominfo decides), then, on its confirm button, the change."""
+        if not is_city_staff(request.user):
+            raise PermissionDenied
+        chosen = list(queryset.select_related("kecamatan__city").order_by("name"))
+        if request.POST.get("confirm") == "yes":
+            count = services.site_activation_set(
+                kelurahan_ids=[k.pk for k in chosen], active=active, by=request.user
+            )
+            if active:
+                text = _("%(count)d site(s) activated: their pages are public now.")
+            else:
+                text = _("%(count)d site(s) deactivated: their pages say they are being prepared.")
+            self.message_user(request, text % {"count": count}, messages.SUCCESS)
+            return None
+        warnings = selectors.site_readiness_warnings(k.pk for k in chosen) if active else {}
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Activate sites") if active else _("Deactivate sites"),
+            "active": active,
+            "rows": [(k, warnings.get(k.pk, [])) for k in chosen],
+            "action": request.POST.get("action", ""),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/kelurahan/kelurahan/site_activation.html", context)
+
     def get_readonly_fields(self, request, obj=None):
-        readonly = ("code", "kind", "kecamatan", "site_address")
+        readonly = ("code", "kind", "kecamatan", "site_address", "site_status")
         return readonly if is_city_staff(request.user) else (*readonly, "name", "slug", "host")
 
     def has_add_permission(self, request):

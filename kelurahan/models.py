@@ -119,6 +119,10 @@ class KelurahanQuerySet(PageCacheQuerySet):
     def with_regions(self):
         return self.select_related("kecamatan__city")
 
+    def active(self):
+        """Sites Diskominfo activated: the only ones city lists, search and sitemaps show."""
+        return self.filter(is_active=True)
+
 
 class Kelurahan(models.Model):
     """A kelurahan or desa: the tenant. Its profile fields are its site's profile page."""
@@ -185,6 +189,11 @@ class Kelurahan(models.Model):
     services_reviewed_at = models.DateTimeField(
         _("service catalog reviewed"), null=True, blank=True, editable=False
     )
+    # A provisioned site starts "belum aktif": its pages say it is being prepared, it is left
+    # out of city lists, search and sitemaps, and takes no online requests, until Diskominfo
+    # activates it (kelurahan/lifecycle.py).
+    is_active = models.BooleanField(_("site active"), default=False, editable=False)
+    activated_at = models.DateTimeField(_("site activated"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -19,6 +19,8 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from kelurahan import roles
+from kelurahan.lifecycle import SiteNotActive
 from kelurahan.models import (
     RT,
     RW,
@@ -31,6 +33,7 @@ from kelurahan.models import (
     Kelurahan,
     Official,
     Service,
+    StaffMembership,
 )
 
 SEARCH_FIELDS = (
@@ -48,7 +51,12 @@ DIRECTORY_FIELDS = ("id", "name", "slug", "kind", "kecamatan_id", "latitude", "l
 
 
 def kelurahan_get_public(slug: str) -> Kelurahan:
-    return get_object_or_404(Kelurahan.objects.with_regions(), slug=slug)
+    """The kelurahan of a public page; a site not yet active raises SiteNotActive, which
+    answers with its "being prepared" page (kelurahan/lifecycle.py) before the view writes."""
+    kelurahan = get_object_or_404(Kelurahan.objects.with_regions(), slug=slug)
+    if not kelurahan.is_active:
+        raise SiteNotActive(kelurahan)
+    return kelurahan
 
 
 def city_for_home() -> City | None:
@@ -62,7 +70,7 @@ def kecamatan_with_kelurahan(**filters) -> list[Kecamatan]:
         Kecamatan.objects.filter(**filters).prefetch_related(
             Prefetch(
                 "kelurahan_set",
-                queryset=Kelurahan.objects.only(*DIRECTORY_FIELDS).order_by("name"),
+                queryset=Kelurahan.objects.active().only(*DIRECTORY_FIELDS).order_by("name"),
                 to_attr="kelurahan_list",
             )
         )
@@ -88,7 +96,7 @@ def kelurahan_search(query: str, *, limit: int = 50) -> list[Kelurahan]:
             ).values_list("pk", flat=True)
         )
         matches = Q(name__icontains=query) | Q(kecamatan_id__in=kecamatan_ids)
-    found = Kelurahan.objects.with_regions().filter(matches).only(*SEARCH_FIELDS)
+    found = Kelurahan.objects.active().with_regions().filter(matches).only(*SEARCH_FIELDS)
     return list(found.order_by("name", "code")[:limit])
 
 
@@ -210,3 +218,41 @@ def site_checklist(kelurahan_id: int) -> list[ChecklistItem]:
         ChecklistItem(key=key, label=label, done=bool(row[f"check_{key}"]), fix_url=url)
         for key, label, url in items
     ]
+
+
+def site_readiness_warnings(kelurahan_ids) -> dict[int, list[str]]:
+    """What each site still lacks before it goes live, by kelurahan id (an empty list: ready).
+
+    Diskominfo sees these before activating and decides anyway: a site may open without an
+    operator account yet. Three queries for any number of kelurahan. The signer is judged from
+    what this app knows (a staff account with the Penandatangan role and an official with NIP);
+    layanan's signing authorities build on both.
+    """
+    ids = list(kelurahan_ids)
+    roles_by_kelurahan: dict[int, set[str]] = {pk: set() for pk in ids}
+    memberships = StaffMembership.objects.unscoped("the readiness checklist of sites to activate")
+    for kelurahan_id, role in memberships.filter(
+        kelurahan_id__in=ids, user__is_active=True, user__groups__name__in=roles.ALL
+    ).values_list("kelurahan_id", "user__groups__name"):
+        roles_by_kelurahan[kelurahan_id].add(role)
+    with_nip = set(
+        Official.objects.unscoped("the readiness checklist of sites to activate")
+        .filter(kelurahan_id__in=ids)
+        .exclude(nip="")
+        .exclude(name="")
+        .values_list("kelurahan_id", flat=True)
+    )
+    addresses = dict(Kelurahan.objects.filter(pk__in=ids).values_list("pk", "address"))
+    warnings: dict[int, list[str]] = {}
+    for pk in ids:
+        lacking = []
+        if roles.OPERATOR not in roles_by_kelurahan[pk]:
+            lacking.append(_("No operator account yet."))
+        if roles.SIGNER not in roles_by_kelurahan[pk]:
+            lacking.append(_("No staff account with the Penandatangan (signer) role yet."))
+        if pk not in with_nip:
+            lacking.append(_("No official with a name and NIP yet (the signer of letters)."))
+        if not addresses.get(pk, "").strip():
+            lacking.append(_("The office address is empty."))
+        warnings[pk] = [str(text) for text in lacking]
+    return warnings

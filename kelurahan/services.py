@@ -7,10 +7,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from django.conf import settings
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django_otp import device_classes
@@ -26,6 +30,7 @@ from kelurahan.models import (
     StaffMembership,
 )
 from kelurahan.signals import kelurahan_provisioned
+from kelurahan.tenancy import is_city_staff
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -302,3 +307,43 @@ def services_reviewed_mark(*, kelurahan_id: int, by: User) -> None:
     """Record that the kelurahan's staff read their service catalog and confirm it (the site's
     completeness checklist asks for it: provisioning copies defaults nobody there has read)."""
     Kelurahan.objects.filter(pk=kelurahan_id).update(services_reviewed_at=timezone.now())
+
+
+def _site_log(*, by: User, kelurahan: Kelurahan, message: str) -> None:
+    LogEntry.objects.create(
+        user_id=by.pk,
+        content_type=ContentType.objects.get_for_model(Kelurahan),
+        object_id=str(kelurahan.pk),
+        object_repr=str(kelurahan)[:200],
+        action_flag=CHANGE,
+        change_message=message,
+    )
+
+
+@transaction.atomic
+def site_activation_set(*, kelurahan_ids: Iterable[int], active: bool, by: User) -> int:
+    """Activate (or deactivate) the sites of these kelurahan; Diskominfo only.
+
+    Sites already in that state are left alone. Each change is recorded in the admin log (the
+    kelurahan's history page: who, when, what), in the portal's language. The update empties the
+    cached pages of those kelurahan and of the city lists (PageCacheQuerySet.update). Returns how
+    many sites changed.
+    """
+    if not is_city_staff(by):
+        raise PermissionDenied(_("Only Diskominfo activates or deactivates a site."))
+    changing = list(
+        Kelurahan.objects.select_for_update()
+        .filter(pk__in=list(kelurahan_ids))
+        .exclude(is_active=active)
+        .order_by("pk")
+    )
+    if not changing:
+        return 0
+    Kelurahan.objects.filter(pk__in=[k.pk for k in changing]).update(
+        is_active=active, activated_at=timezone.now() if active else None
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        message = _("Site activated.") if active else _("Site deactivated (belum aktif).")
+    for kelurahan in changing:
+        _site_log(by=by, kelurahan=kelurahan, message=message)
+    return len(changing)

@@ -61,6 +61,11 @@ def demo_city_setup() -> tuple[int, list[DemoLogin]]:
     Returns how many kelurahan were filled now (0 on a second run) and the demo logins.
     """
     region_provision(codes=[DEMO_CITY])
+    # The demo city is live: its sites start active (a provisioned site elsewhere waits for
+    # Diskominfo's activation).
+    Kelurahan.objects.filter(kecamatan__city__code=DEMO_CITY, is_active=False).update(
+        is_active=True, activated_at=timezone.now()
+    )
     filled = 0
     for kelurahan in Kelurahan.objects.filter(kecamatan__city__code=DEMO_CITY):
         if not kelurahan.history:

@@ -26,6 +26,7 @@ from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
+from kelurahan.lifecycle import SiteNotActive
 from kelurahan.models import Kelurahan
 from kelurahan.selectors import kelurahan_get_public
 
@@ -136,6 +137,8 @@ def _kelurahan(request: HttpRequest) -> Kelurahan | None:
         return None
     try:
         return kelurahan_get_public(match["slug"])
+    except SiteNotActive as exc:
+        return exc.kelurahan
     except Http404:
         return None
     except DatabaseError:

@@ -93,6 +93,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "portal.middleware.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A site not yet active answers every public page with its "being prepared" page.
+    "kelurahan.lifecycle.SitePreparingMiddleware",
     # After messages, so an ended staff session can say why on the login page.
     "portal.middleware.StaffSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -16,6 +16,8 @@ from layanan.selectors import online_request_kinds
 
 def _city_page(request, city):
     kecamatan_list = selectors.kecamatan_with_kelurahan(city=city) if city else []
+    # A kecamatan none of whose sites is active yet has nothing to link to.
+    kecamatan_list = [kecamatan for kecamatan in kecamatan_list if kecamatan.kelurahan_list]
     return render(
         request,
         "portal/city_home.html",

@@ -38,7 +38,9 @@ def _empty_cache():
 def kecamatan_laweyan(db):
     """Kecamatan Laweyan of Kota Surakarta (11 kelurahan), provisioned from the real codes."""
     region_provision(codes=["33.72.01"])
-    return Kelurahan.objects.filter(kecamatan__code="33.72.01")
+    laweyan = Kelurahan.objects.filter(kecamatan__code="33.72.01")
+    laweyan.update(is_active=True)  # live sites; a freshly provisioned one is not yet active
+    return laweyan
 
 
 @pytest.fixture

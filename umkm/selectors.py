@@ -98,7 +98,8 @@ def places_published(
     if kelurahan is not None:
         places = places.for_kelurahan(kelurahan)
     elif city is not None:
-        places = places.for_city(city)
+        # City-wide lists and maps show only sites Diskominfo activated.
+        places = places.for_city(city).filter(kelurahan__is_active=True)
     else:
         return places.none()
     related = ["kelurahan__kecamatan"] + (["category"] if kind.model is Business else [])
@@ -121,7 +122,8 @@ def place_get_published(kind: Kind, kelurahan: Kelurahan, slug: str) -> Place:
 def city_kelurahan(city: City) -> list[Kelurahan]:
     """The city's kelurahan with their kecamatan, for the city-wide filters (one query)."""
     return list(
-        Kelurahan.objects.filter(kecamatan__city=city)
+        Kelurahan.objects.active()
+        .filter(kecamatan__city=city)
         .select_related("kecamatan")
         .only("id", "name", "slug", "kind", "kecamatan__name", "kecamatan__slug", "kecamatan__code")
         .order_by("kecamatan__name", "name")

@@ -346,8 +346,26 @@ def test_diskominfo_provisions_a_kelurahan_and_its_site_is_live(
     kelurahan = Kelurahan.objects.get(code=code)
     assert link.get_attribute("href") == f"/k/{kelurahan.slug}/"
 
+    # A new site is "belum aktif": it says it is being prepared until Diskominfo activates it.
     link.click()
     page.wait_for_url(f"**/k/{kelurahan.slug}/")
+    assert "sedang disiapkan" in heading(page)
+    shot(page, "new-site-preparing")
+    violations = axe_violations(page)
+    assert not violations, describe(violations)
+
+    page.goto("/admin/kelurahan/kelurahan/?situs=belum")
+    page.locator(f"input[name=_selected_action][value='{kelurahan.pk}']").check()
+    page.select_option("select[name=action]", "sites_activate")
+    page.locator("button[name=index]").click()
+    page.get_by_text("Belum ada akun Operator.").wait_for()  # the checklist warns
+    shot(page, "activate-confirm")
+    page.locator("#content-main input[type=submit]").click()
+    page.wait_for_url("**/admin/kelurahan/kelurahan/*")
+    kelurahan.refresh_from_db()
+    assert kelurahan.is_active
+
+    page.goto(f"/k/{kelurahan.slug}/")
     page.set_viewport_size({"width": 360, "height": 740})
     assert kelurahan.name in heading(page)
     assert "Serengan" in page.locator(".kelurahan-banner").inner_text()

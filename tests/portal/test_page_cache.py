@@ -9,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from kelurahan.models import Article
-from kelurahan.services import region_provision
+from kelurahan.models import Article, Kelurahan
+from kelurahan.services import region_provision, site_activation_set
 from tests.factories import ArticleFactory, OfficialFactory
 
 
@@ -93,11 +93,20 @@ def test_renaming_a_kelurahan_updates_the_city_pages(client, kelurahan_a):
     assert b"Pajang Baru" in fetch(client, home)[0].content
 
 
-def test_a_newly_provisioned_kelurahan_is_on_the_city_page_at_once(client, kecamatan_laweyan):
+def test_a_newly_activated_kelurahan_is_on_the_city_page_at_once(
+    client, kecamatan_laweyan, diskominfo
+):
     city_page = f"/kota/{kecamatan_laweyan.first().kecamatan.city.slug}/"
     assert b"Joyotakan" not in fetch(client, city_page)[0].content
 
-    region_provision(codes=["33.72.02"])  # Kecamatan Serengan, bulk-created
+    region_provision(codes=["33.72.02"])  # Kecamatan Serengan, bulk-created, not yet active
+    assert b"Joyotakan" not in fetch(client, city_page)[0].content
+    assert b"Serengan" not in fetch(client, city_page)[0].content
+
+    serengan = Kelurahan.objects.filter(kecamatan__code="33.72.02")
+    site_activation_set(
+        kelurahan_ids=serengan.values_list("pk", flat=True), active=True, by=diskominfo
+    )
 
     assert b"Joyotakan" in fetch(client, city_page)[0].content
 

@@ -107,6 +107,7 @@ def test_the_home_page_says_so_when_no_kelurahan_is_online(client, db):
 
 def test_a_city_page_lists_its_kecamatan_and_kelurahan(client, kecamatan_laweyan):
     region_provision(codes=["33.72.02.1001"])  # Joyotakan, Kecamatan Serengan
+    Kelurahan.objects.update(is_active=True)
 
     response = client.get("/kota/kota-surakarta/")
 
@@ -119,6 +120,7 @@ def test_a_city_page_lists_its_kecamatan_and_kelurahan(client, kecamatan_laweyan
 
 def test_a_kecamatan_page_lists_only_its_own_kelurahan(client, kecamatan_laweyan):
     region_provision(codes=["33.72.02.1001"])
+    Kelurahan.objects.update(is_active=True)
 
     response = client.get("/kecamatan/laweyan/")
 
@@ -678,6 +680,7 @@ def test_city_pages_take_as_many_queries_for_a_whole_city_as_for_one_kecamatan(
     one_kecamatan = queries_per_page(client, addresses)
 
     region_provision(codes=["33.72", "36.72"])  # all 54 of Surakarta, and another city
+    Kelurahan.objects.update(is_active=True)
     whole_city = queries_per_page(client, addresses)
 
     assert whole_city == one_kecamatan

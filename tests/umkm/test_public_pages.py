@@ -167,6 +167,7 @@ def test_the_city_list_filters_by_kecamatan_kelurahan_and_category(
 
     region_provision(codes=["33.72.02.1001"])  # a kelurahan of another kecamatan (Serengan)
     other = kecamatan_laweyan.model.objects.get(code="33.72.02.1001")
+    kecamatan_laweyan.model.objects.filter(pk=other.pk).update(is_active=True)
     BusinessFactory(kelurahan=kelurahan_a, name="Soto Pajang")
     BusinessFactory(kelurahan=kelurahan_b, name="Batik Laweyan")
     BusinessFactory(
