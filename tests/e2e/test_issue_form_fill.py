@@ -111,6 +111,9 @@ def test_the_first_step_and_a_short_form_pass_axe_and_align_labels(
     page.fill("#id_nik", NIK_BUDI)
     page.locator("input[type=submit]").first.click()
     page.locator("#id_name").wait_for()
+    # Under load the stylesheet can land after the field appears: measure once the page is
+    # loaded, not at the first frame.
+    page.wait_for_load_state("load")
     label = page.locator("label[for=id_name]").bounding_box()
     field = page.locator("#id_name").bounding_box()
     assert label["x"] + label["width"] <= field["x"]
