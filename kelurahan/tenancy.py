@@ -92,6 +92,14 @@ def is_city_staff(user) -> bool:
     return cached
 
 
+def user_city_ids(user) -> set[int] | None:
+    """The cities a city-level staff user works for; None: every city (superusers).
+    Minimal until the staff-accounts work gives Diskominfo its cities: today every city."""
+    if not is_city_staff(user):
+        return set()
+    return None
+
+
 def user_kelurahan_id(user) -> int | None:
     """The kelurahan a staff user belongs to, or None. Cached on the user object per request."""
     if not (user and user.is_authenticated and user.is_active):

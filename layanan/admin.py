@@ -39,6 +39,7 @@ from layanan.admin_forms import (
     LetterSettingsForm,
 )
 from layanan.admin_lookup import resident_lookup_view
+from layanan.admin_texts import LetterTextAdmin
 from layanan.forms import LetterForm
 from layanan.kinds import KINDS
 from layanan.models import (
@@ -46,6 +47,7 @@ from layanan.models import (
     Letter,
     LetterEvent,
     LetterSettings,
+    LetterText,
     LetterType,
     Resident,
     SigningAuthority,
@@ -788,6 +790,9 @@ class LetterSettingsAdmin(ScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+admin.site.register(LetterText, LetterTextAdmin)
 
 
 @admin.register(AccessLog)

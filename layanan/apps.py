@@ -20,14 +20,19 @@ class LayananConfig(AppConfig):
         )
         | _perms("view", "change", models=("lettersettings",))
         | _perms("view", "add", "change", models=("signingauthority",))
-        | _perms("view", models=("numbercounter",)),
+        | _perms("view", models=("numbercounter",))
+        # The city's kop surat and standard statements (layanan.letter_texts), a new version
+        # per save: rows are added, never changed.
+        | _perms("view", "add", models=("lettertext",)),
         "Operator": _perms("view", "add", "change", models=("letter", "resident"))
         | _perms("view", models=("letterevent",))
         | _perms("view", "change", models=("lettertype", "lettersettings"))
         | _perms("view", "add", "change", models=("signingauthority",))
         # The year's letter counters: the next number, set at go-live (layanan.golive).
         | _perms("view", "add", "change", models=("numbercounter",))
-        | {"layanan.delete_resident", "layanan.void_letter", "layanan.view_accesslog"},
+        | {"layanan.delete_resident", "layanan.void_letter", "layanan.view_accesslog"}
+        # The kelurahan's own version of a letter kind's statements.
+        | _perms("view", "add", models=("lettertext",)),
         "Penandatangan": _perms(
             "view", models=("letter", "letterevent", "resident", "signingauthority")
         )

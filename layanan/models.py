@@ -12,9 +12,11 @@ from django.db.models import Q
 from django.db.models.functions import Length
 from django.db.models.lookups import Exact
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kelurahan.models import (
+    City,
     Kelurahan,
     KelurahanOwned,
     Official,
@@ -102,6 +104,63 @@ class LetterType(KelurahanOwned):
 
     def __str__(self):
         return self.name
+
+
+class LetterText(models.Model):
+    """One version of a standard letter text (layanan/letter_texts.py): the city's (kelurahan
+    empty) or one kelurahan's own version of a kind's statement. Rows are never changed: a save
+    adds the next version; `inherits` on a kelurahan's row means "back to the city's text".
+
+    Not a tenant row: the city's texts belong to no kelurahan. Reads name the city and the
+    kelurahan they are for (letter_texts.texts_for), and writes go through
+    letter_texts.letter_text_save, which checks who may write what.
+    """
+
+    city = models.ForeignKey(
+        City, on_delete=models.CASCADE, related_name="+", verbose_name=_("city")
+    )
+    kelurahan = models.ForeignKey(
+        Kelurahan,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("kelurahan"),
+    )
+    kind = models.CharField(_("letter kind"), max_length=30, blank=True)  # "": the kop surat
+    part = models.CharField(_("part"), max_length=20)
+    version = models.PositiveIntegerField(_("version"))
+    text = models.TextField(_("text"), blank=True)
+    inherits = models.BooleanField(_("follows the city's text"), default=False)
+    created_at = models.DateTimeField(_("saved at"), default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("saved by"),
+    )
+
+    class Meta:
+        ordering = ["city", "kelurahan", "kind", "part", "-version"]
+        verbose_name = _("letter text")
+        verbose_name_plural = _("letter texts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["city", "kind", "part", "version"],
+                condition=Q(kelurahan__isnull=True),
+                name="letter_text_city_version_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["kelurahan", "kind", "part", "version"],
+                condition=Q(kelurahan__isnull=False),
+                name="letter_text_kelurahan_version_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind or 'kop'}/{self.part} v{self.version}"
 
 
 class Resident(KelurahanOwned):
@@ -274,6 +333,10 @@ class Letter(KelurahanOwned):
     # elsewhere, or an earlier row of the year's buku agenda imported at go-live. It has a number
     # and a holder but no PDF and no verification token.
     recorded_outside = models.BooleanField(_("made outside the portal"), default=False)
+    # The versions of the standard texts (kop surat, statements) its PDF was made with.
+    texts = models.ManyToManyField(
+        "LetterText", related_name="+", blank=True, verbose_name=_("standard texts used")
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -8,8 +8,6 @@ refuses anything else.
 from __future__ import annotations
 
 import base64
-import datetime
-import re
 from urllib.parse import urljoin
 
 import segno
@@ -20,12 +18,12 @@ from django.utils import formats, timezone, translation
 from PIL import ImageFile
 
 from layanan.kinds import KINDS
+from layanan.letter_texts import as_date, letter_texts_render
 
 # Importing WeasyPrint switches Pillow, process-wide, to accept truncated images; that would let
 # damaged uploads through kelurahan.images. Letters embed no such images, so switch it back.
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 PAGE_SIZES = {"A4": "210mm 297mm", "F4": "215mm 330mm"}
 
 
@@ -61,19 +59,17 @@ def logo_data_url(city) -> str:
         return "data:image/jpeg;base64," + base64.b64encode(handle.read()).decode("ascii")
 
 
-def _as_date(value):
-    """Dates are stored in the letter's JSON as ISO strings; print them as dates."""
-    if isinstance(value, str) and ISO_DATE.match(value):
-        return datetime.date.fromisoformat(value)
-    return value
-
-
-def render_letter_html(letter, *, verify_url: str, paper: str, draft: bool = False) -> str:
+def render_letter_html(
+    letter, *, verify_url: str, paper: str, draft: bool = False, texts: dict | None = None
+) -> str:
     """The letter's print page. A draft (before signing, for checking it) is watermarked DRAF
-    and carries no number, no QR code and no verification address: it proves nothing."""
+    and carries no number, no QR code and no verification address: it proves nothing.
+    `texts`: the standard texts filled in (layanan.letter_texts); default: those in force."""
     kelurahan = letter.kelurahan
     kind = KINDS[letter.letter_type.kind]
-    data = {key: _as_date(value) for key, value in letter.data.items()}
+    data = {key: as_date(value) for key, value in letter.data.items()}
+    if texts is None:
+        texts, _rows = letter_texts_render(kelurahan, kind.key, letter.data)
     with translation.override("id"):
         return render_to_string(
             kind.template,
@@ -98,10 +94,14 @@ def render_letter_html(letter, *, verify_url: str, paper: str, draft: bool = Fal
                 if draft
                 else urljoin(verify_url, reverse("layanan:verify_by_number")),
                 "page_size": PAGE_SIZES[paper],
+                "texts": texts,
+                "kop_lines": [line for line in texts["kop"].splitlines() if line.strip()],
             },
         )
 
 
-def render_letter_pdf(letter, *, verify_url: str, paper: str = "A4", draft: bool = False) -> bytes:
-    html = render_letter_html(letter, verify_url=verify_url, paper=paper, draft=draft)
+def render_letter_pdf(
+    letter, *, verify_url: str, paper: str = "A4", draft: bool = False, texts: dict | None = None
+) -> bytes:
+    html = render_letter_html(letter, verify_url=verify_url, paper=paper, draft=draft, texts=texts)
     return weasyprint.HTML(string=html, url_fetcher=InlineOnlyFetcher()).write_pdf()

@@ -29,6 +29,7 @@ from kelurahan.models import Kelurahan, Service
 from layanan import access, notifications, register_upkeep
 from layanan.documents import CheckedDocument
 from layanan.kinds import KINDS
+from layanan.letter_texts import letter_texts_render, letter_texts_seed
 from layanan.models import (
     AccessLog,
     DownloadCode,
@@ -109,6 +110,10 @@ def letter_types_create(*, kelurahan_ids: Sequence[int]) -> None:
 
 def letter_types_on_provision(sender, *, kelurahan_ids: Sequence[int], **kwargs) -> None:
     letter_types_create(kelurahan_ids=kelurahan_ids)
+    city_ids = set(
+        Kelurahan.objects.filter(pk__in=kelurahan_ids).values_list("kecamatan__city_id", flat=True)
+    )
+    letter_texts_seed(city_ids=city_ids)
 
 
 def letter_types_ensure(*, kelurahan: Kelurahan) -> dict[str, LetterType]:
@@ -384,7 +389,10 @@ def _number_and_pdf(
     verify_url = site_reverse(
         letter.kelurahan, "layanan:verify", kwargs={"token": letter.verification_token}
     )
-    pdf = render_letter_pdf(letter, verify_url=verify_url, paper=settings.paper)
+    # The standard texts in force now are the ones this letter is made with, and it says so.
+    texts, versions = letter_texts_render(letter.kelurahan, letter.letter_type.kind, letter.data)
+    letter.texts.set(versions)
+    pdf = render_letter_pdf(letter, verify_url=verify_url, paper=settings.paper, texts=texts)
     letter.pdf.save(f"{uuid.uuid4().hex}.pdf", ContentFile(pdf), save=False)
     stored.append(letter.pdf)
     letter.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
