@@ -238,12 +238,13 @@ class LetterTextAdmin(admin.ModelAdmin):
         elif bound:
             status = 400
         if bound and "_preview" in request.POST and request.headers.get("X-Preview") == "1":
-            # The live preview (static/js/letter_text_preview.js): the preview part alone.
+            # The live preview (static/js/letter_text_preview.js): the preview part alone, its
+            # messages in place of the letter while the text does not check (an answer, not a
+            # failed request).
             return TemplateResponse(
                 request,
                 "admin/layanan/lettertext/_preview.html",
                 {"preview": preview, "form": form, "is_kop": kind == KOP},
-                status=status,
             )
         if preview is None and not form.is_bound:
             preview = self._preview(

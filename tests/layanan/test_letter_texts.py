@@ -252,7 +252,8 @@ def test_the_live_preview_answers_with_the_preview_alone(as_diskominfo, keluraha
     body = fragment.content.decode()
     assert "Lurah Pajang" in body and "<form" not in body
     bad = as_diskominfo.post(city_url(city), {**data, "opening": "{x}"}, headers={"X-Preview": "1"})
-    assert bad.status_code == 400 and "{x}" in bad.content.decode()
+    assert "Placeholder tidak dikenal: {x}" in bad.content.decode()
+    assert not LetterText.objects.filter(text="{x}").exists()
 
 
 def test_another_citys_texts_are_not_found(as_diskominfo, kelurahan_a):
