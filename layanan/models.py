@@ -162,6 +162,13 @@ class LetterText(models.Model):
     def __str__(self):
         return f"{self.kind or 'kop'}/{self.part} v{self.version}"
 
+    @property
+    def part_label(self) -> str:
+        from layanan.letter_texts import PARTS
+
+        part = PARTS.get(self.part)
+        return str(part.label) if part else self.part
+
 
 class Resident(KelurahanOwned):
     """One row of the kelurahan's resident register; typing a NIK prefills a letter from it."""

@@ -4,7 +4,7 @@ the admin screens with their preview, and what a signed letter records and print
 from __future__ import annotations
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import translation
 
@@ -104,6 +104,10 @@ def test_a_city_change_reaches_the_next_letter_and_the_old_one_keeps_its_version
     # The letter signed before still says which text it was made with, and its PDF is as it was.
     assert before.texts.get(kind="skuter", part="opening") == opening_v1
     assert "Yang bertanda tangan di bawah ini" in flat(pdf_text(pdf_bytes(before)))
+    detail = as_diskominfo.get(reverse("admin:layanan_letter_change", args=[after.pk]))
+    assert (
+        "Teks baku" in detail.content.decode() and "Kalimat pembuka v2" in detail.content.decode()
+    )
 
 
 def test_the_kop_surat_is_the_citys_and_prints_on_every_kelurahan(
@@ -258,3 +262,30 @@ def test_the_live_preview_answers_with_the_preview_alone(as_diskominfo, keluraha
 
 def test_another_citys_texts_are_not_found(as_diskominfo, kelurahan_a):
     assert as_diskominfo.get(city_url(type("C", (), {"pk": 999999})())).status_code == 404
+
+
+def test_another_kelurahans_own_text_is_neither_shown_nor_used(
+    client, kelurahan_a, kelurahan_b, operator_a, operator_b
+):
+    city = kelurahan_a.kecamatan.city
+    letter_texts.letter_text_save(
+        by=operator_b,
+        city=city,
+        kelurahan=kelurahan_b,
+        kind="skuter",
+        part="closing",
+        text="Teks rahasia Laweyan.",
+    )
+    client.force_login(operator_a)
+    page = client.get(own_url("skuter"))
+    assert "Teks rahasia Laweyan." not in page.content.decode()
+    assert "Demikian surat keterangan ini dibuat" in page.content.decode()
+    with pytest.raises(PermissionDenied):
+        letter_texts.letter_text_save(
+            by=operator_a,
+            city=city,
+            kelurahan=kelurahan_b,
+            kind="skuter",
+            part="closing",
+            text="Bukan urusan A.",
+        )
