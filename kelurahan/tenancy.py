@@ -295,3 +295,16 @@ class TenancyMiddleware:
     def __call__(self, request):
         with closed():
             return self.get_response(request)
+
+
+def user_city_ids(user) -> set[int] | None:
+    """The cities whose kelurahan a city-level user oversees: None for every city, an empty set
+    for none (kelurahan staff, strangers).
+
+    Minimal for now: superusers and every Diskominfo account oversee every city, as they do
+    today. The staff-accounts work makes it real (a Diskominfo account scoped to its city, a
+    province-wide role to several); city-wide reads such as the dashboard already ask it.
+    """
+    if is_city_staff(user):
+        return None
+    return set()

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kelurahan import workdays
 from kelurahan.hosts import site_reverse
-from kelurahan.models import Kelurahan, Service
+from kelurahan.models import CityDayOff, Kelurahan, Service
 from kelurahan.regions import UnknownRegion, get_region
 from layanan.forms import LetterForm
 from layanan.kinds import KINDS, LetterKind
@@ -354,3 +354,50 @@ def resident_whatsapp_url(letter: Letter) -> str:
         if letter.tracking_code:
             lines.append(str(_("Follow it at %(url)s with the code %(code)s.")) % values)
     return f"https://wa.me/{international}?{urlencode({'text': ' '.join(lines)})}"
+
+
+def letters_past_promise_everywhere(letters, *, today: datetime.date | None = None):
+    """letters_past_promise for letters of many cities at once (Diskominfo's dashboard): the
+    same rule, each city's own days off counted. Three queries to build whatever the number of
+    cities: the distinct promised days, the days off cities added in the window (few), then one
+    filter with a national bound per number of days and a bound of its own for each city that
+    has days off of its own in the window."""
+    today = today or timezone.localdate()
+    open_letters = letters.filter(state__in=OPEN_STATES, letter_type__service__isnull=False)
+    promised = sorted(
+        set(
+            open_letters.order_by()
+            .values_list("letter_type__service__service_days", flat=True)
+            .distinct()
+        )
+    )
+    if not promised:
+        return open_letters.none()
+    earliest = today - datetime.timedelta(days=max(promised) * 2 + 60)
+    own_days_off: dict[int, set[datetime.date]] = {}
+    for city_id, day in CityDayOff.objects.filter(date__gte=earliest, date__lte=today).values_list(
+        "city_id", "date"
+    ):
+        own_days_off.setdefault(city_id, set()).add(day)
+    zone = timezone.get_current_timezone()
+
+    def arrived_by(calendar, days):
+        last = calendar.latest_start_overdue(today, days)
+        return datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time(), zone)
+
+    city = "kelurahan__kecamatan__city_id"
+    national = workdays.Calendar()
+    bound = Q()
+    for days in promised:
+        elsewhere = Q(letter_type__service__service_days=days)
+        elsewhere &= Q(created_at__lt=arrived_by(national, days))
+        if own_days_off:
+            elsewhere &= ~Q(**{f"{city}__in": list(own_days_off)})
+        bound |= elsewhere
+        for city_id, days_off in own_days_off.items():
+            bound |= Q(
+                **{city: city_id},
+                letter_type__service__service_days=days,
+                created_at__lt=arrived_by(workdays.Calendar(days_off), days),
+            )
+    return open_letters.filter(bound)
