@@ -207,6 +207,21 @@ def letters_past_promise(letters, *, city_id: int | None, today: datetime.date |
     from the day they arrived. Two queries to build, whatever the number of letters: the
     distinct promised days among them, then one filter with a bound per number of days."""
     today = today or timezone.localdate()
+    open_letters, promised = _open_and_promised(letters)
+    if not promised:
+        return open_letters.none()
+    calendar = workdays.Calendar.for_city(city_id, _earliest_arrival(today, promised), today)
+    bound = Q()
+    for days in promised:
+        bound |= Q(
+            letter_type__service__service_days=days,
+            created_at__lt=_overdue_if_before(calendar, today, days),
+        )
+    return open_letters.filter(bound)
+
+
+def _open_and_promised(letters):
+    """The open letters tied to a service, and the distinct promised days among them (a query)."""
     open_letters = letters.filter(state__in=OPEN_STATES, letter_type__service__isnull=False)
     promised = sorted(
         set(
@@ -215,20 +230,19 @@ def letters_past_promise(letters, *, city_id: int | None, today: datetime.date |
             .distinct()
         )
     )
-    if not promised:
-        return open_letters.none()
-    # The earliest arrival that can matter: the longest promise, its weekends and holidays.
-    earliest = today - datetime.timedelta(days=max(promised) * 2 + 60)
-    calendar = workdays.Calendar.for_city(city_id, earliest, today)
+    return open_letters, promised
+
+
+def _earliest_arrival(today: datetime.date, promised: list[int]) -> datetime.date:
+    """The earliest arrival that can matter: the longest promise, its weekends and holidays."""
+    return today - datetime.timedelta(days=max(promised) * 2 + 60)
+
+
+def _overdue_if_before(calendar, today: datetime.date, days: int) -> datetime.datetime:
+    """What arrived before this moment, promised in `days` working days, is past its promise."""
+    last = calendar.latest_start_overdue(today, days)
     zone = timezone.get_current_timezone()
-    bound = Q()
-    for days in promised:
-        last = calendar.latest_start_overdue(today, days)
-        arrived_by = datetime.datetime.combine(
-            last + datetime.timedelta(days=1), datetime.time(), zone
-        )
-        bound |= Q(letter_type__service__service_days=days, created_at__lt=arrived_by)
-    return open_letters.filter(bound)
+    return datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time(), zone)
 
 
 WORK_LIST_LENGTH = 5
@@ -363,27 +377,18 @@ def letters_past_promise_everywhere(letters, *, today: datetime.date | None = No
     filter with a national bound per number of days and a bound of its own for each city that
     has days off of its own in the window."""
     today = today or timezone.localdate()
-    open_letters = letters.filter(state__in=OPEN_STATES, letter_type__service__isnull=False)
-    promised = sorted(
-        set(
-            open_letters.order_by()
-            .values_list("letter_type__service__service_days", flat=True)
-            .distinct()
-        )
-    )
+    open_letters, promised = _open_and_promised(letters)
     if not promised:
         return open_letters.none()
-    earliest = today - datetime.timedelta(days=max(promised) * 2 + 60)
     own_days_off: dict[int, set[datetime.date]] = {}
+    earliest = _earliest_arrival(today, promised)
     for city_id, day in CityDayOff.objects.filter(date__gte=earliest, date__lte=today).values_list(
         "city_id", "date"
     ):
         own_days_off.setdefault(city_id, set()).add(day)
-    zone = timezone.get_current_timezone()
 
     def arrived_by(calendar, days):
-        last = calendar.latest_start_overdue(today, days)
-        return datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time(), zone)
+        return _overdue_if_before(calendar, today, days)
 
     city = "kelurahan__kecamatan__city_id"
     national = workdays.Calendar()

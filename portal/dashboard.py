@@ -388,18 +388,23 @@ def _add_staff(rows: dict[int, Row], query: DashboardQuery, cities) -> None:
                 row.signers = count
 
 
-def _add_letters(rows: dict[int, Row], query: DashboardQuery, cities, today) -> None:
-    """This month's and this year's letters, the online share and the turnaround histogram,
-    from the letter tally (one query)."""
-    group = TALLY_LOOKUPS[query.level]
-    month = today.replace(day=1)
-    tallies = _scope(
+def _tallies(query: DashboardQuery, cities, *, first: datetime.date, last: datetime.date):
+    """The letter tally's rows of the months from `first` to `last`, filtered as the page is."""
+    return _scope(
         LetterTally.objects.unscoped(REASON),
         city_lookup="city_id",
         kecamatan_lookup="kecamatan_id",
         cities=cities,
         query=query,
-    ).filter(month__gte=today.replace(month=1, day=1), month__lte=month)
+    ).filter(month__gte=first, month__lte=last)
+
+
+def _add_letters(rows: dict[int, Row], query: DashboardQuery, cities, today) -> None:
+    """This month's and this year's letters, the online share and the turnaround histogram,
+    from the letter tally (one query)."""
+    group = TALLY_LOOKUPS[query.level]
+    month = today.replace(day=1)
+    tallies = _tallies(query, cities, first=today.replace(month=1, day=1), last=month)
     for found in (
         tallies.order_by()
         .values(group, "days")
@@ -432,13 +437,7 @@ def _chart(query: DashboardQuery, cities, kecamatan_names, today) -> Chart:
     """Letters per month per kecamatan of the chosen city (all cities: one line)."""
     months = _months_back(today, CHART_MONTHS)
     index = {month: i for i, month in enumerate(months)}
-    tallies = _scope(
-        LetterTally.objects.unscoped(REASON),
-        city_lookup="city_id",
-        kecamatan_lookup="kecamatan_id",
-        cities=cities,
-        query=query,
-    ).filter(month__gte=months[0], month__lte=months[-1])
+    tallies = _tallies(query, cities, first=months[0], last=months[-1])
     by_group: dict[int, list[int]] = {}
     group = "kecamatan_id" if query.city else "city_id"
     for key, month, count in (
