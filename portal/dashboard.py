@@ -29,7 +29,7 @@ from urllib.parse import urlencode
 
 import openpyxl
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, Max, Q, Sum, Value, When
+from django.db.models import Case, Count, Exists, Max, Q, Sum, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -286,16 +286,39 @@ def _scope(queryset, *, city_lookup: str, kecamatan_lookup: str, cities, query: 
     return queryset
 
 
-def _checks_done():
-    """The number of checklist items a kelurahan has done, as one integer expression."""
+def _reads_other_tables(condition) -> bool:
+    """Whether a checklist item asks other tables (an EXISTS) or only the kelurahan's row."""
+    if isinstance(condition, Exists):
+        return True
+    return isinstance(condition, Q) and any(_reads_other_tables(c) for c in condition.children)
+
+
+def _checklist_split() -> tuple[list, list]:
+    """The checklist's items on the kelurahan's own columns, and those that ask other tables."""
+    items = list(_checklist_annotations().values())
+    return (
+        [c for c in items if not _reads_other_tables(c)],
+        [c for c in items if _reads_other_tables(c)],
+    )
+
+
+def _checks_done(conditions) -> Value:
+    """How many of these conditions a kelurahan row meets, as one integer expression."""
     expression = Value(0)
-    for condition in _checklist_annotations().values():
+    for condition in conditions:
         expression = expression + Case(When(condition, then=Value(1)), default=Value(0))
     return expression
 
 
 def _site_rows(query: DashboardQuery, cities, names: dict[int, str]) -> dict[int, Row]:
-    """One row per city, kecamatan or kelurahan with its sites and completeness (one query)."""
+    """One row per city, kecamatan or kelurahan with its sites and completeness.
+
+    The checklist items on the kelurahan's own columns are counted in the one aggregate query;
+    each item that asks other tables (officials, RT/RW, articles) is one more query that puts its
+    EXISTS in the WHERE clause, where PostgreSQL answers it as a hash semi- or anti-join over the
+    whole table at once, instead of one subquery per kelurahan in the SELECT list (0.5 s and
+    more over 83,762 kelurahan). A fixed number of queries: one plus one per such item.
+    """
     kelurahan = _scope(
         Kelurahan.objects.all(),
         city_lookup="kecamatan__city_id",
@@ -303,45 +326,56 @@ def _site_rows(query: DashboardQuery, cities, names: dict[int, str]) -> dict[int
         cities=cities,
         query=query,
     ).order_by()
+    own_columns, other_tables = _checklist_split()
     rows: dict[int, Row] = {}
-    if query.level == KELURAHAN:
-        kinds = dict(Kelurahan.Kind.choices)
-        change = reverse("admin:kelurahan_kelurahan_change", args=[0]).replace("/0/", "/{}/")
-        for site in kelurahan.values(
-            "id", "name", "kind", "is_active", "updated_at", "kecamatan__name"
-        ).annotate(checks=_checks_done()):
-            rows[site["id"]] = Row(
-                key=site["id"],
-                name=f"{kinds.get(site['kind'], '')} {site['name']}".strip(),
-                parent=site["kecamatan__name"],
-                url=change.format(site["id"]),
-                sites=1,
-                active=1 if site["is_active"] else 0,
-                checks_done=site["checks"],
-                last_change=site["updated_at"],
-            )
-        return rows
     group = KELURAHAN_LOOKUPS[query.level]
-    for found in kelurahan.values(group).annotate(
-        sites=Count("id"),
-        active=Count("id", filter=Q(is_active=True)),
-        checks=Sum(_checks_done()),
-        last=Max("updated_at"),
-    ):
-        key = found[group]
-        if query.level == CITY:
-            url = "?" + DashboardQuery(level=KECAMATAN, city=key).params()
-        else:
-            url = "?" + DashboardQuery(level=KELURAHAN, city=query.city, kecamatan=key).params()
-        rows[key] = Row(
-            key=key,
-            name=names.get(key, ""),
-            url=url,
-            sites=found["sites"],
-            active=found["active"],
-            checks_done=found["checks"] or 0,
-            last_change=found["last"],
-        )
+    if query.level == KELURAHAN:
+        kinds = {key: str(label) for key, label in Kelurahan.Kind.choices}
+        change = reverse("admin:kelurahan_kelurahan_change", args=[0]).replace("/0/", "/{}/")
+        for pk, name, kind, is_active, updated_at, kecamatan_name, checks in kelurahan.annotate(
+            checks=_checks_done(own_columns)
+        ).values_list("id", "name", "kind", "is_active", "updated_at", "kecamatan__name", "checks"):
+            rows[pk] = Row(
+                key=pk,
+                name=f"{kinds.get(kind, '')} {name}".strip(),
+                parent=kecamatan_name,
+                url=change.format(pk),
+                sites=1,
+                active=1 if is_active else 0,
+                checks_done=checks,
+                last_change=updated_at,
+            )
+    else:
+        for found in kelurahan.values(group).annotate(
+            sites=Count("id"),
+            active=Count("id", filter=Q(is_active=True)),
+            checks=Sum(_checks_done(own_columns)),
+            last=Max("updated_at"),
+        ):
+            key = found[group]
+            if query.level == CITY:
+                url = "?" + DashboardQuery(level=KECAMATAN, city=key).params()
+            else:
+                url = "?" + DashboardQuery(level=KELURAHAN, city=query.city, kecamatan=key).params()
+            rows[key] = Row(
+                key=key,
+                name=names.get(key, ""),
+                url=url,
+                sites=found["sites"],
+                active=found["active"],
+                checks_done=found["checks"] or 0,
+                last_change=found["last"],
+            )
+    for condition in other_tables:
+        for key, done in (
+            kelurahan.filter(condition)
+            .values(group)
+            .annotate(done=Count("id"))
+            .values_list(group, "done")
+        ):
+            row = rows.get(key)
+            if row is not None:
+                row.checks_done += done
     return rows
 
 

@@ -2,6 +2,7 @@
 never judges.
 
     .venv/bin/python tests/bench/dashboard.py [--cities N] [--letter-sites 3000] [--letters 40]
+                                              [--reuse]
 
 Runs on PostgreSQL (BENCH_DATABASE_URL, default
 postgres://postgres@127.0.0.1:5432/portal_bench_dashboard): the database is dropped and created
@@ -45,6 +46,11 @@ def parse_args(argv):
     parser.add_argument("--cities", type=int, default=0, help="only the first N cities")
     parser.add_argument("--letter-sites", type=int, default=LETTER_SITES)
     parser.add_argument("--letters", type=int, default=LETTERS, help="signed letters per site")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure the database an earlier run left (no drop, provisioning or fill)",
+    )
     return parser.parse_args(argv)
 
 
@@ -195,6 +201,19 @@ def fill(*, letter_sites: int, letters_per_site: int) -> dict[str, int]:
     }
 
 
+def existing_counts() -> dict[str, int]:
+    """What an earlier run filled (--reuse)."""
+    from kelurahan.models import Kelurahan, StaffMembership
+    from layanan.models import Letter
+
+    return {
+        "kelurahan": Kelurahan.objects.count(),
+        "active": Kelurahan.objects.filter(is_active=True).count(),
+        "with letters": StaffMembership.objects.values("kelurahan_id").distinct().count(),
+        "letters": Letter.objects.count(),
+    }
+
+
 def measure(client, url: str) -> tuple[int, int, float, float, float, int]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -229,7 +248,8 @@ def main(argv: list[str] | None = None) -> int:
     command = command_line(__file__, argv)
     with tempfile.TemporaryDirectory(prefix="portal-bench-dashboard-") as tmp:
         url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
-        print(f"Recreating database {database.postgres_recreate(url)!r}", flush=True)
+        if not args.reuse:
+            print(f"Recreating database {database.postgres_recreate(url)!r}", flush=True)
         configure_environment(url, Path(tmp) / "static")
         os.environ.update(
             PRIVATE_ROOT=str(Path(tmp) / "private"),
@@ -240,6 +260,7 @@ def main(argv: list[str] | None = None) -> int:
         import django
 
         django.setup()
+        from django.contrib.auth.models import User
         from django.core.management import call_command
         from django.db import connection
         from django.test import Client
@@ -258,11 +279,15 @@ def main(argv: list[str] | None = None) -> int:
             migrate_seconds = time.perf_counter() - started
             call_command("collectstatic", interactive=False, verbosity=0)
             machine_facts(command, migrate_seconds=migrate_seconds)
-            print("Provisioning ...", flush=True)
-            provision_seconds = provision(args.cities)
-            started = time.perf_counter()
-            filled = fill(letter_sites=args.letter_sites, letters_per_site=args.letters)
-            fill_seconds = time.perf_counter() - started
+            if args.reuse:
+                provision_seconds = fill_seconds = 0.0
+                filled = existing_counts()
+            else:
+                print("Provisioning ...", flush=True)
+                provision_seconds = provision(args.cities)
+                started = time.perf_counter()
+                filled = fill(letter_sites=args.letter_sites, letters_per_site=args.letters)
+                fill_seconds = time.perf_counter() - started
             started = time.perf_counter()
             rebuilt = letter_tally_rebuild()
             rebuild_seconds = time.perf_counter() - started
@@ -272,8 +297,13 @@ def main(argv: list[str] | None = None) -> int:
                 f"{fill_seconds:.0f} s, tally rebuilt in {rebuild_seconds:.1f} s",
                 flush=True,
             )
-            diskominfo = staff_account_create(
-                username="diskominfo", password=PASSWORD, role=roles.DISKOMINFO, kelurahan=None
+            diskominfo = User.objects.filter(username="diskominfo").first() or (
+                staff_account_create(
+                    username="diskominfo",
+                    password=PASSWORD,
+                    role=roles.DISKOMINFO,
+                    kelurahan=None,
+                )
             )
             client = Client()
             client.force_login(diskominfo)
