@@ -313,6 +313,7 @@ def main(argv: list[str] | None = None) -> int:
             pages = [
                 ("every city (city level)", index),
                 ("every city, sorted by p90", f"{index}?sort=-p90"),
+                ("all of Indonesia per kecamatan", f"{index}?level=kecamatan"),
                 (f"{city.name}: per kecamatan", f"{index}?city={city.pk}"),
                 (f"{city.name}: per kelurahan", f"{index}?city={city.pk}&level=kelurahan"),
                 (

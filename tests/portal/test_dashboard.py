@@ -317,3 +317,17 @@ def test_the_query_count_does_not_grow_with_the_kelurahan(known_city, diskominfo
     letter_tally_rebuild()
     assert Kecamatan.objects.count() == 3
     assert _queries(diskominfo) == before
+
+
+def test_long_tables_are_paged_and_the_page_links_keep_the_filters(known_city, as_diskominfo):
+    region_provision(codes=["33.72"])  # all of Kota Surakarta: 54 kelurahan
+    city_id = known_city.kecamatan.city_id
+    total = Kelurahan.objects.filter(kecamatan__city_id=city_id).count()
+    assert total > 50
+    first = as_diskominfo.get(INDEX, {"city": city_id, "level": "kelurahan", "sort": "-late"})
+    assert len(first.context["dashboard"].page.object_list) == 50
+    assert first.context["dashboard"].page.object_list[0].key == known_city.pk
+    next_url = first.context["next_url"]
+    assert f"city={city_id}" in next_url and "sort=-late" in next_url and "page=2" in next_url
+    second = as_diskominfo.get(INDEX + next_url)
+    assert len(second.context["dashboard"].page.object_list) == total - 50
