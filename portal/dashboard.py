@@ -6,11 +6,13 @@ How it stays under a second with all 83,762 kelurahan provisioned (tests/bench/d
   transaction: per kelurahan, month and turnaround in whole working days, the letters signed and
   how many were asked online. Medians and 90th percentiles are read exactly from its histogram;
   computing them from the letters would need each city's working-day calendar inside SQL.
-- Site figures are one aggregate query over Kelurahan with the completeness checklist as
-  correlated EXISTS expressions (kelurahan/selectors.py, the same checklist the Redaksi sees),
-  each served by an index that starts with the kelurahan; staff counts and the newest article
-  are one grouped query each; requests past their promised date are one grouped count over the
-  open letters only (a partial index), with each city's days off.
+- Site figures are read live: one aggregate query over Kelurahan for the sites, their state
+  and the checklist items on the kelurahan's own columns, and one grouped query per item that
+  asks other tables (officials, RT/RW, articles) with its EXISTS in the WHERE clause, which
+  PostgreSQL answers as one hash semi/anti-join (kelurahan/selectors.py's checklist, the same the
+  Redaksi sees); staff counts and the newest article are one grouped query each; requests past
+  their promised date are one grouped count over the open letters only (a partial index), with
+  each city's days off.
 So a page costs a fixed number of queries whatever the number of kelurahan, and every figure
 except the letters is read live (a site activated a second ago counts at once).
 
