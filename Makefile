@@ -35,13 +35,20 @@ test: $(BIN)/.installed
 
 ## bench: benchmarks that print figures (PostgreSQL; BENCH_DATABASE_URL overrides): provisioning,
 ## pages, UMKM, page weight, the server under gunicorn, letter signing, resident import, staff
-## pages at 100 vs 100,000 residents, the operator's journey in the browser
+## pages at 100 vs 100,000 residents, the operator's journey in the browser, the city dashboard
 bench: $(BIN)/.installed
 	$(BIN)/python tests/bench/run.py
 	$(BIN)/python tests/bench/letters.py
 	$(BIN)/python tests/bench/import_residents.py
 	$(BIN)/python tests/bench/residents.py
 	$(BIN)/python tests/bench/operator_journey.py
+	$(BIN)/python tests/bench/dashboard.py
+
+## bench-dashboard: Diskominfo's dashboard with all of Indonesia provisioned and a share filled
+## with letters: server time, queries and database size
+.PHONY: bench-dashboard
+bench-dashboard: $(BIN)/.installed
+	$(BIN)/python tests/bench/dashboard.py
 
 ## bench-operator: Skuter, kematian and kelahiran from the work page to a signed PDF in chromium
 ## (page loads, fields typed, server time per letter), and the work page at 100 vs 100,000 letters

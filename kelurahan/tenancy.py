@@ -92,14 +92,6 @@ def is_city_staff(user) -> bool:
     return cached
 
 
-def user_city_ids(user) -> set[int] | None:
-    """The cities a city-level staff user works for; None: every city (superusers).
-    Minimal until the staff-accounts work gives Diskominfo its cities: today every city."""
-    if not is_city_staff(user):
-        return set()
-    return None
-
-
 def user_kelurahan_id(user) -> int | None:
     """The kelurahan a staff user belongs to, or None. Cached on the user object per request."""
     if not (user and user.is_authenticated and user.is_active):
@@ -303,3 +295,16 @@ class TenancyMiddleware:
     def __call__(self, request):
         with closed():
             return self.get_response(request)
+
+
+def user_city_ids(user) -> set[int] | None:
+    """The cities whose kelurahan a city-level user oversees: None for every city, an empty set
+    for none (kelurahan staff, strangers).
+
+    Minimal for now: superusers and every Diskominfo account oversee every city, as they do
+    today. The staff-accounts work makes it real (a Diskominfo account scoped to its city, a
+    province-wide role to several); city-wide reads such as the dashboard already ask it.
+    """
+    if is_city_staff(user):
+        return None
+    return set()

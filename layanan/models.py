@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kelurahan.models import (
     City,
+    Kecamatan,
     Kelurahan,
     KelurahanOwned,
     Official,
@@ -382,6 +383,13 @@ class Letter(KelurahanOwned):
             models.Index(fields=["kelurahan", "nik"]),
             # Checking a letter by its number and date (/verifikasi/) looks up that day.
             models.Index(fields=["signed_at"], name="letter_signed_at"),
+            # Requests past their promised date across a city or all of Indonesia (Diskominfo's
+            # dashboard): only the open ones, oldest first.
+            models.Index(
+                fields=["state", "created_at"],
+                name="letter_open_by_age",
+                condition=Q(state__in=["submitted", "verified"]),
+            ),
         ]
 
     def __str__(self):
@@ -721,3 +729,55 @@ class DownloadCode(KelurahanOwned):
 
     def __str__(self):
         return f"{self.letter_id} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class LetterTally(KelurahanOwned):
+    """How many letters a kelurahan signed in one month with one turnaround, and how many of
+    them were requested online: the summary Diskominfo's dashboard reads (layanan/tally.py).
+
+    One row per (kelurahan, month, working days from request to signature, capped at
+    TURNAROUND_CAP: "30 or more"), kept current in the signing transaction and rebuilt from the
+    letters by `manage.py letter_tally_rebuild`. The kecamatan and city are copied in (a
+    kelurahan never changes kecamatan), so a city's or kecamatan's figures are one indexed
+    range read without joining 83,762 kelurahan.
+    """
+
+    public_content = False  # staff-only: never empties the public page cache
+
+    TURNAROUND_CAP = 30
+
+    kecamatan = models.ForeignKey(
+        Kecamatan,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("kecamatan"),
+    )
+    city = models.ForeignKey(
+        City, on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("city")
+    )
+    month = models.DateField(_("month"), help_text=_("The first day of the month of signing."))
+    days = models.PositiveSmallIntegerField(_("turnaround in working days"))
+    letters = models.PositiveIntegerField(_("letters"), default=0)
+    online = models.PositiveIntegerField(_("requested online"), default=0)
+
+    class Meta:
+        verbose_name = _("letter tally")
+        verbose_name_plural = _("letter tallies")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kelurahan", "month", "days"], name="letter_tally_unique_per_bucket"
+            ),
+            models.CheckConstraint(condition=Q(days__lte=30), name="letter_tally_days_capped"),
+            models.CheckConstraint(
+                condition=Q(online__lte=models.F("letters")), name="letter_tally_online_of_letters"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["city", "month"], name="letter_tally_city_month"),
+            models.Index(fields=["kecamatan", "month"], name="letter_tally_kecamatan_month"),
+            models.Index(fields=["month"], name="letter_tally_month"),
+        ]
+
+    def __str__(self):
+        return f"{self.kelurahan_id} {self.month:%Y-%m} {self.days}: {self.letters}"

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kelurahan import workdays
 from kelurahan.hosts import site_reverse
-from kelurahan.models import Kelurahan, Service
+from kelurahan.models import CityDayOff, Kelurahan, Service
 from kelurahan.regions import UnknownRegion, get_region
 from layanan.forms import LetterForm
 from layanan.kinds import KINDS, LetterKind
@@ -207,6 +207,21 @@ def letters_past_promise(letters, *, city_id: int | None, today: datetime.date |
     from the day they arrived. Two queries to build, whatever the number of letters: the
     distinct promised days among them, then one filter with a bound per number of days."""
     today = today or timezone.localdate()
+    open_letters, promised = _open_and_promised(letters)
+    if not promised:
+        return open_letters.none()
+    calendar = workdays.Calendar.for_city(city_id, _earliest_arrival(today, promised), today)
+    bound = Q()
+    for days in promised:
+        bound |= Q(
+            letter_type__service__service_days=days,
+            created_at__lt=_overdue_if_before(calendar, today, days),
+        )
+    return open_letters.filter(bound)
+
+
+def _open_and_promised(letters):
+    """The open letters tied to a service, and the distinct promised days among them (a query)."""
     open_letters = letters.filter(state__in=OPEN_STATES, letter_type__service__isnull=False)
     promised = sorted(
         set(
@@ -215,20 +230,19 @@ def letters_past_promise(letters, *, city_id: int | None, today: datetime.date |
             .distinct()
         )
     )
-    if not promised:
-        return open_letters.none()
-    # The earliest arrival that can matter: the longest promise, its weekends and holidays.
-    earliest = today - datetime.timedelta(days=max(promised) * 2 + 60)
-    calendar = workdays.Calendar.for_city(city_id, earliest, today)
+    return open_letters, promised
+
+
+def _earliest_arrival(today: datetime.date, promised: list[int]) -> datetime.date:
+    """The earliest arrival that can matter: the longest promise, its weekends and holidays."""
+    return today - datetime.timedelta(days=max(promised) * 2 + 60)
+
+
+def _overdue_if_before(calendar, today: datetime.date, days: int) -> datetime.datetime:
+    """What arrived before this moment, promised in `days` working days, is past its promise."""
+    last = calendar.latest_start_overdue(today, days)
     zone = timezone.get_current_timezone()
-    bound = Q()
-    for days in promised:
-        last = calendar.latest_start_overdue(today, days)
-        arrived_by = datetime.datetime.combine(
-            last + datetime.timedelta(days=1), datetime.time(), zone
-        )
-        bound |= Q(letter_type__service__service_days=days, created_at__lt=arrived_by)
-    return open_letters.filter(bound)
+    return datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time(), zone)
 
 
 WORK_LIST_LENGTH = 5
@@ -354,3 +368,41 @@ def resident_whatsapp_url(letter: Letter) -> str:
         if letter.tracking_code:
             lines.append(str(_("Follow it at %(url)s with the code %(code)s.")) % values)
     return f"https://wa.me/{international}?{urlencode({'text': ' '.join(lines)})}"
+
+
+def letters_past_promise_everywhere(letters, *, today: datetime.date | None = None):
+    """letters_past_promise for letters of many cities at once (Diskominfo's dashboard): the
+    same rule, each city's own days off counted. Three queries to build whatever the number of
+    cities: the distinct promised days, the days off cities added in the window (few), then one
+    filter with a national bound per number of days and a bound of its own for each city that
+    has days off of its own in the window."""
+    today = today or timezone.localdate()
+    open_letters, promised = _open_and_promised(letters)
+    if not promised:
+        return open_letters.none()
+    own_days_off: dict[int, set[datetime.date]] = {}
+    earliest = _earliest_arrival(today, promised)
+    for city_id, day in CityDayOff.objects.filter(date__gte=earliest, date__lte=today).values_list(
+        "city_id", "date"
+    ):
+        own_days_off.setdefault(city_id, set()).add(day)
+
+    def arrived_by(calendar, days):
+        return _overdue_if_before(calendar, today, days)
+
+    city = "kelurahan__kecamatan__city_id"
+    national = workdays.Calendar()
+    bound = Q()
+    for days in promised:
+        elsewhere = Q(letter_type__service__service_days=days)
+        elsewhere &= Q(created_at__lt=arrived_by(national, days))
+        if own_days_off:
+            elsewhere &= ~Q(**{f"{city}__in": list(own_days_off)})
+        bound |= elsewhere
+        for city_id, days_off in own_days_off.items():
+            bound |= Q(
+                **{city: city_id},
+                letter_type__service__service_days=days,
+                created_at__lt=arrived_by(workdays.Calendar(days_off), days),
+            )
+    return open_letters.filter(bound)

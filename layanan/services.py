@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from kelurahan import background
 from kelurahan.hosts import site_reverse
 from kelurahan.models import Kelurahan, Service
-from layanan import access, notifications, register_upkeep
+from layanan import access, notifications, register_upkeep, tally
 from layanan.documents import CheckedDocument
 from layanan.kinds import KINDS
 from layanan.letter_texts import letter_texts_render, letter_texts_seed
@@ -293,6 +293,8 @@ def _record(letter: Letter, move: Move, *, by: User | None, note: str = "") -> L
         note=note,
     )
     register_upkeep.letter_moved(letter, move)  # a signed death letter marks the resident
+    if Effect.NUMBER_AND_PDF in move.effects:
+        tally.letter_tally_count(letter=letter)  # Diskominfo's dashboard, in this transaction
     _resident_notify(letter)
     return letter
 

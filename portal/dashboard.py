@@ -1,0 +1,641 @@
+"""Diskominfo's city dashboard: how many kelurahan are online and complete, how many letters each
+issues, how fast, and how many residents ask online; per city, kecamatan or kelurahan.
+
+How it stays under a second with all 83,762 kelurahan provisioned (tests/bench/dashboard.py):
+- Letters come from the letter tally (layanan/tally.py), a summary kept current in the signing
+  transaction: per kelurahan, month and turnaround in whole working days, the letters signed and
+  how many were asked online. Medians and 90th percentiles are read exactly from its histogram;
+  computing them from the letters would need each city's working-day calendar inside SQL.
+- Site figures are read live: one aggregate query over Kelurahan for the sites, their state
+  and the checklist items on the kelurahan's own columns, and one grouped query per item that
+  asks other tables (officials, RT/RW, articles) with its EXISTS in the WHERE clause, which
+  PostgreSQL answers as one hash semi/anti-join (kelurahan/selectors.py's checklist, the same the
+  Redaksi sees); staff counts and the newest article are one grouped query each; requests past
+  their promised date are one grouped count over the open letters only (a partial index), with
+  each city's days off.
+So a page costs a fixed number of queries whatever the number of kelurahan, and every figure
+except the letters is read live (a site activated a second ago counts at once).
+
+Every query is limited to the cities `kelurahan.tenancy.user_city_ids` allows the user.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import openpyxl
+from django.core.paginator import Paginator
+from django.db.models import Case, Count, Exists, Max, Q, Sum, Value, When
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kelurahan import roles
+from kelurahan.models import Article, City, Kecamatan, Kelurahan, StaffMembership
+from kelurahan.selectors import _checklist_annotations
+from kelurahan.tenancy import user_city_ids
+from layanan.cells import spreadsheet_text
+from layanan.models import Letter, LetterTally
+from layanan.selectors import letters_past_promise_everywhere
+
+CITY, KECAMATAN, KELURAHAN = "city", "kecamatan", "kelurahan"
+LEVELS = (CITY, KECAMATAN, KELURAHAN)
+PAGE_SIZE = 50
+CHART_MONTHS = 12
+CHECKLIST_ITEMS = len(_checklist_annotations())
+REASON = "Diskominfo's dashboard, limited to the cities of the user"
+
+# The lookup that groups each source by the level's row, and the ones that filter it by city and
+# kecamatan: (group, city, kecamatan).
+KELURAHAN_LOOKUPS = {
+    CITY: "kecamatan__city_id",
+    KECAMATAN: "kecamatan_id",
+    KELURAHAN: "id",
+}
+TALLY_LOOKUPS = {CITY: "city_id", KECAMATAN: "kecamatan_id", KELURAHAN: "kelurahan_id"}
+OWNED_LOOKUPS = {
+    CITY: "kelurahan__kecamatan__city_id",
+    KECAMATAN: "kelurahan__kecamatan_id",
+    KELURAHAN: "kelurahan_id",
+}
+
+
+def percentile(histogram: list[int] | None, fraction: float) -> int | None:
+    """The nearest-rank percentile of whole working days: the smallest number of days within
+    which at least `fraction` of the letters were signed (median: 0.5). None without letters."""
+    total = sum(histogram or ())
+    if not total:
+        return None
+    rank, running = math.ceil(fraction * total), 0
+    for days, count in enumerate(histogram):
+        running += count
+        if running >= rank:
+            return days
+    return len(histogram) - 1  # pragma: no cover - the loop always reaches the rank
+
+
+def days_text(days: int | None) -> str:
+    if days is None:
+        return "—"
+    return f"{days}+" if days >= LetterTally.TURNAROUND_CAP else str(days)
+
+
+@dataclass
+class Figures:
+    """The dashboard's figures for one row (a city, a kecamatan, a kelurahan) or their total."""
+
+    sites: int = 0
+    active: int = 0
+    checks_done: int = 0  # checklist items done, summed over the sites
+    operators: int = 0
+    signers: int = 0
+    last_change: datetime.datetime | None = None
+    letters_month: int = 0
+    letters_year: int = 0
+    online_year: int = 0
+    late: int = 0
+    histogram: list[int] | None = None  # this year's letters by turnaround (0..30+ days)
+
+    @property
+    def completeness(self) -> int | None:
+        if not self.sites:
+            return None
+        return round(self.checks_done * 100 / (self.sites * CHECKLIST_ITEMS))
+
+    @property
+    def online_share(self) -> int | None:
+        return round(self.online_year * 100 / self.letters_year) if self.letters_year else None
+
+    @property
+    def median(self) -> int | None:
+        return percentile(self.histogram, 0.5)
+
+    @property
+    def p90(self) -> int | None:
+        return percentile(self.histogram, 0.9)
+
+    @property
+    def median_text(self) -> str:
+        return days_text(self.median)
+
+    @property
+    def p90_text(self) -> str:
+        return days_text(self.p90)
+
+    def add(self, other: Figures) -> None:
+        for name in (
+            "sites",
+            "active",
+            "checks_done",
+            "operators",
+            "signers",
+            "letters_month",
+            "letters_year",
+            "online_year",
+            "late",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        if other.last_change and (not self.last_change or other.last_change > self.last_change):
+            self.last_change = other.last_change
+        if other.histogram:
+            self.histogram = self.histogram or [0] * (LetterTally.TURNAROUND_CAP + 1)
+            self.histogram = [a + b for a, b in zip(self.histogram, other.histogram, strict=True)]
+
+
+@dataclass
+class Row(Figures):
+    key: int = 0
+    name: str = ""
+    parent: str = ""  # the kecamatan of a kelurahan row
+    url: str = ""  # the next level down (a kelurahan's own page in the admin)
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    value: Callable[[Row], object]
+    numeric: bool = True
+
+
+COLUMNS = (
+    Column("name", _("Name"), lambda r: r.name.lower(), numeric=False),
+    Column("active", _("Sites online"), lambda r: (r.active, r.sites)),
+    Column("completeness", _("Completeness"), lambda r: r.completeness),
+    Column("operators", _("Operators"), lambda r: r.operators),
+    Column("signers", _("Signers"), lambda r: r.signers),
+    Column("last_change", _("Last content change"), lambda r: r.last_change),
+    Column("letters_month", _("Letters this month"), lambda r: r.letters_month),
+    Column("letters_year", _("Letters this year"), lambda r: r.letters_year),
+    Column("online_share", _("Requested online"), lambda r: r.online_share),
+    Column("median", _("Median turnaround"), lambda r: r.median),
+    Column("p90", _("90th percentile turnaround"), lambda r: r.p90),
+    Column("late", _("Past the promised date"), lambda r: r.late),
+)
+COLUMN_KEYS = {column.key: column for column in COLUMNS}
+
+
+@dataclass(frozen=True)
+class DashboardQuery:
+    """What the page shows: level, filters, sort and page, read leniently from the query string
+    (anything unknown or outside the user's cities falls back to the default)."""
+
+    level: str = CITY
+    city: int | None = None
+    kecamatan: int | None = None
+    sort: str = "name"
+    page: int = 1
+
+    @classmethod
+    def from_params(cls, params) -> DashboardQuery:
+        def number(name):
+            value = params.get(name, "")
+            return int(value) if value.isdigit() and len(value) < 10 else None
+
+        city = number("city")
+        kecamatan = number("kecamatan") if city else None
+        default = KELURAHAN if kecamatan else KECAMATAN if city else CITY
+        level = params.get("level", default)
+        if level not in LEVELS or (level == CITY and city):
+            level = default
+        if level == KECAMATAN and kecamatan:
+            level = KELURAHAN
+        sort = params.get("sort", "name")
+        if sort.removeprefix("-") not in COLUMN_KEYS:
+            sort = "name"
+        return cls(level, city, kecamatan, sort, max(number("page") or 1, 1))
+
+    def params(self, **changes) -> str:
+        values = {
+            "level": self.level,
+            "city": self.city,
+            "kecamatan": self.kecamatan,
+            "sort": self.sort,
+            "page": self.page,
+            **changes,
+        }
+        defaults = {"sort": "name", "page": 1}
+        kept = {k: v for k, v in values.items() if v not in (None, "") and defaults.get(k) != v}
+        return urlencode(kept)
+
+
+BAR_WIDTH, BAR_GAP, BAR_HEIGHT = 8, 2, 32  # the SVG bars of one chart line, in px
+
+
+@dataclass
+class ChartLine:
+    """One line of the chart: a kecamatan (or the total) and its letters per month, with the
+    SVG bars drawn to the chart's common peak so lines compare."""
+
+    name: str
+    counts: list[int]
+    bars: list[tuple[int, float, float, int]] = ()  # x, y, height, count
+
+    def draw(self, peak: int) -> ChartLine:
+        self.bars = []
+        for i, count in enumerate(self.counts):
+            height = round(count * BAR_HEIGHT / peak, 1) if peak else 0
+            self.bars.append((i * (BAR_WIDTH + BAR_GAP), BAR_HEIGHT - height, height, count))
+        return self
+
+
+@dataclass
+class Chart:
+    """Letters per month per kecamatan of the chosen city (all cities: the total only), the
+    last CHART_MONTHS months."""
+
+    months: list[datetime.date]
+    rows: list[ChartLine]
+    total: ChartLine
+    width: int = CHART_MONTHS * (BAR_WIDTH + BAR_GAP)
+    height: int = BAR_HEIGHT
+
+
+@dataclass
+class Dashboard:
+    query: DashboardQuery
+    cities: list[tuple[int, str]]
+    kecamatan: list[tuple[int, str]]
+    city_name: str
+    total: Figures
+    rows: list[Row]  # every row of the table, sorted (exports take them all)
+    page: object  # django.core.paginator.Page of rows
+    chart: Chart
+    today: datetime.date
+
+
+def _months_back(today: datetime.date, count: int) -> list[datetime.date]:
+    months, month = [], today.replace(day=1)
+    for _index in range(count):
+        months.append(month)
+        month = (month - datetime.timedelta(days=1)).replace(day=1)
+    return months[::-1]
+
+
+def _scope(queryset, *, city_lookup: str, kecamatan_lookup: str, cities, query: DashboardQuery):
+    if cities is not None:
+        queryset = queryset.filter(**{f"{city_lookup}__in": sorted(cities)})
+    if query.city:
+        queryset = queryset.filter(**{city_lookup: query.city})
+    if query.kecamatan:
+        queryset = queryset.filter(**{kecamatan_lookup: query.kecamatan})
+    return queryset
+
+
+def _reads_other_tables(condition) -> bool:
+    """Whether a checklist item asks other tables (an EXISTS) or only the kelurahan's row."""
+    if isinstance(condition, Exists):
+        return True
+    return isinstance(condition, Q) and any(_reads_other_tables(c) for c in condition.children)
+
+
+def _checklist_split() -> tuple[list, list]:
+    """The checklist's items on the kelurahan's own columns, and those that ask other tables."""
+    items = list(_checklist_annotations().values())
+    return (
+        [c for c in items if not _reads_other_tables(c)],
+        [c for c in items if _reads_other_tables(c)],
+    )
+
+
+def _checks_done(conditions) -> Value:
+    """How many of these conditions a kelurahan row meets, as one integer expression."""
+    expression = Value(0)
+    for condition in conditions:
+        expression = expression + Case(When(condition, then=Value(1)), default=Value(0))
+    return expression
+
+
+def _site_rows(query: DashboardQuery, cities, names: dict[int, str]) -> dict[int, Row]:
+    """One row per city, kecamatan or kelurahan with its sites and completeness.
+
+    The checklist items on the kelurahan's own columns are counted in the one aggregate query;
+    each item that asks other tables (officials, RT/RW, articles) is one more query that puts its
+    EXISTS in the WHERE clause, where PostgreSQL answers it as a hash semi- or anti-join over the
+    whole table at once, instead of one subquery per kelurahan in the SELECT list (0.5 s and
+    more over 83,762 kelurahan). A fixed number of queries: one plus one per such item.
+    """
+    kelurahan = _scope(
+        Kelurahan.objects.all(),
+        city_lookup="kecamatan__city_id",
+        kecamatan_lookup="kecamatan_id",
+        cities=cities,
+        query=query,
+    ).order_by()
+    own_columns, other_tables = _checklist_split()
+    rows: dict[int, Row] = {}
+    group = KELURAHAN_LOOKUPS[query.level]
+    if query.level == KELURAHAN:
+        kinds = {key: str(label) for key, label in Kelurahan.Kind.choices}
+        change = reverse("admin:kelurahan_kelurahan_change", args=[0]).replace("/0/", "/{}/")
+        for pk, name, kind, is_active, updated_at, kecamatan_name, checks in kelurahan.annotate(
+            checks=_checks_done(own_columns)
+        ).values_list("id", "name", "kind", "is_active", "updated_at", "kecamatan__name", "checks"):
+            rows[pk] = Row(
+                key=pk,
+                name=f"{kinds.get(kind, '')} {name}".strip(),
+                parent=kecamatan_name,
+                url=change.format(pk),
+                sites=1,
+                active=1 if is_active else 0,
+                checks_done=checks,
+                last_change=updated_at,
+            )
+    else:
+        for found in kelurahan.values(group).annotate(
+            sites=Count("id"),
+            active=Count("id", filter=Q(is_active=True)),
+            checks=Sum(_checks_done(own_columns)),
+            last=Max("updated_at"),
+        ):
+            key = found[group]
+            if query.level == CITY:
+                url = "?" + DashboardQuery(level=KECAMATAN, city=key).params()
+            else:
+                url = "?" + DashboardQuery(level=KELURAHAN, city=query.city, kecamatan=key).params()
+            rows[key] = Row(
+                key=key,
+                name=names.get(key, ""),
+                url=url,
+                sites=found["sites"],
+                active=found["active"],
+                checks_done=found["checks"] or 0,
+                last_change=found["last"],
+            )
+    for condition in other_tables:
+        for key, done in (
+            kelurahan.filter(condition)
+            .values(group)
+            .annotate(done=Count("id"))
+            .values_list(group, "done")
+        ):
+            row = rows.get(key)
+            if row is not None:
+                row.checks_done += done
+    return rows
+
+
+def _owned(model, query: DashboardQuery, cities):
+    return _scope(
+        model.objects.unscoped(REASON),
+        city_lookup="kelurahan__kecamatan__city_id",
+        kecamatan_lookup="kelurahan__kecamatan_id",
+        cities=cities,
+        query=query,
+    ).order_by()
+
+
+def _add_articles(rows: dict[int, Row], query: DashboardQuery, cities) -> None:
+    """A published article newer than the site's last save is its last content change."""
+    group = OWNED_LOOKUPS[query.level]
+    for key, newest in (
+        _owned(Article, query, cities)
+        .filter(status=Article.Status.PUBLISHED)
+        .values(group)
+        .annotate(newest=Max("published_at"))
+        .values_list(group, "newest")
+    ):
+        row = rows.get(key)
+        if row is not None and newest and (not row.last_change or newest > row.last_change):
+            row.last_change = newest
+
+
+def _add_staff(rows: dict[int, Row], query: DashboardQuery, cities) -> None:
+    """Active accounts with the Operator or Penandatangan role (one account may hold both)."""
+    group = OWNED_LOOKUPS[query.level]
+    for key, role, count in (
+        _owned(StaffMembership, query, cities)
+        .filter(user__is_active=True, user__groups__name__in=[roles.OPERATOR, roles.SIGNER])
+        .values(group, "user__groups__name")
+        .annotate(count=Count("user_id", distinct=True))
+        .values_list(group, "user__groups__name", "count")
+    ):
+        row = rows.get(key)
+        if row is not None:
+            if role == roles.OPERATOR:
+                row.operators = count
+            else:
+                row.signers = count
+
+
+def _tallies(query: DashboardQuery, cities, *, first: datetime.date, last: datetime.date):
+    """The letter tally's rows of the months from `first` to `last`, filtered as the page is."""
+    return _scope(
+        LetterTally.objects.unscoped(REASON),
+        city_lookup="city_id",
+        kecamatan_lookup="kecamatan_id",
+        cities=cities,
+        query=query,
+    ).filter(month__gte=first, month__lte=last)
+
+
+def _add_letters(rows: dict[int, Row], query: DashboardQuery, cities, today) -> None:
+    """This month's and this year's letters, the online share and the turnaround histogram,
+    from the letter tally (one query)."""
+    group = TALLY_LOOKUPS[query.level]
+    month = today.replace(day=1)
+    tallies = _tallies(query, cities, first=today.replace(month=1, day=1), last=month)
+    for found in (
+        tallies.order_by()
+        .values(group, "days")
+        .annotate(
+            year_letters=Sum("letters"),
+            year_online=Sum("online"),
+            month_letters=Sum("letters", filter=Q(month=month)),
+        )
+    ):
+        row = rows.get(found[group])
+        if row is None:
+            continue
+        row.letters_year += found["year_letters"]
+        row.online_year += found["year_online"]
+        row.letters_month += found["month_letters"] or 0
+        row.histogram = row.histogram or [0] * (LetterTally.TURNAROUND_CAP + 1)
+        row.histogram[found["days"]] += found["year_letters"]
+
+
+def _add_late(rows: dict[int, Row], query: DashboardQuery, cities, today) -> None:
+    group = OWNED_LOOKUPS[query.level]
+    late = letters_past_promise_everywhere(_owned(Letter, query, cities), today=today)
+    for key, count in late.values(group).annotate(count=Count("id")).values_list(group, "count"):
+        row = rows.get(key)
+        if row is not None:
+            row.late = count
+
+
+def _chart(query: DashboardQuery, cities, kecamatan_names, today) -> Chart:
+    """Letters per month per kecamatan of the chosen city (all cities: one line)."""
+    months = _months_back(today, CHART_MONTHS)
+    index = {month: i for i, month in enumerate(months)}
+    tallies = _tallies(query, cities, first=months[0], last=months[-1])
+    by_group: dict[int, list[int]] = {}
+    group = "kecamatan_id" if query.city else "city_id"
+    for key, month, count in (
+        tallies.order_by()
+        .values(group, "month")
+        .annotate(month_letters=Sum("letters"))
+        .values_list(group, "month", "month_letters")
+    ):
+        line = by_group.setdefault(key if query.city else 0, [0] * len(months))
+        line[index[month]] += count
+    empty = [0] * len(months)
+    total = ChartLine(
+        str(_("Total")), [sum(column) for column in zip(*by_group.values(), strict=True)] or empty
+    )
+    rows = [
+        ChartLine(name, by_group.get(pk, empty))
+        for pk, name in (kecamatan_names if query.city else ())
+        if not query.kecamatan or pk == query.kecamatan
+    ]
+    peak = max((max(line.counts) for line in rows), default=0) or 1
+    return Chart(
+        months=months,
+        rows=[line.draw(peak) for line in rows],
+        total=total.draw(max(total.counts) or 1),
+    )
+
+
+def _sorted(rows: list[Row], sort: str) -> list[Row]:
+    """Sorted by one column; rows without a value (no letters yet) always last."""
+    column = COLUMN_KEYS[sort.removeprefix("-")]
+    descending = sort.startswith("-")
+    by_name = sorted(rows, key=lambda r: (r.name.lower(), r.parent.lower(), r.key))
+    valued = [r for r in by_name if column.value(r) is not None]
+    empty = [r for r in by_name if column.value(r) is None]
+    return sorted(valued, key=column.value, reverse=descending) + empty
+
+
+def dashboard_for(user, params, *, today: datetime.date | None = None) -> Dashboard:
+    """The dashboard the user asked for (`params`: the query string), in a fixed number of
+    queries: the cities (and the chosen city's kecamatan) for the filters, the sites, the
+    newest articles, the staff, the letter tally, the chart, and the three of the late count."""
+    today = today or timezone.localdate()
+    allowed = user_city_ids(user)
+    query = DashboardQuery.from_params(params)
+    cities_qs = City.objects.order_by("name")
+    if allowed is not None:
+        cities_qs = cities_qs.filter(pk__in=sorted(allowed))
+    cities = list(cities_qs.values_list("pk", "name"))
+    city_names = dict(cities)
+    if query.city and query.city not in city_names:
+        query = DashboardQuery(sort=query.sort)
+    kecamatan = []
+    if query.city:
+        kecamatan = list(
+            Kecamatan.objects.filter(city_id=query.city).order_by("name").values_list("pk", "name")
+        )
+        if query.kecamatan and query.kecamatan not in dict(kecamatan):
+            query = DashboardQuery(level=KECAMATAN, city=query.city, sort=query.sort)
+    names = city_names if query.level == CITY else dict(kecamatan)
+    rows = _site_rows(query, allowed, names)
+    _add_articles(rows, query, allowed)
+    _add_staff(rows, query, allowed)
+    _add_letters(rows, query, allowed, today)
+    _add_late(rows, query, allowed, today)
+    total = Figures()
+    for row in rows.values():
+        total.add(row)
+    ordered = _sorted(list(rows.values()), query.sort)
+    # Paged at every level: all of Indonesia is 514 cities, 7,285 kecamatan, 83,762 kelurahan.
+    page = Paginator(ordered, PAGE_SIZE).get_page(query.page)
+    return Dashboard(
+        query=query,
+        cities=cities,
+        kecamatan=kecamatan,
+        city_name=city_names.get(query.city, ""),
+        total=total,
+        rows=ordered,
+        page=page,
+        chart=_chart(query, allowed, kecamatan, today),
+        today=today,
+    )
+
+
+def row_cells(row: Row, level: str) -> list[object]:
+    """A row's values as an export writes them (numbers stay numbers for XLSX)."""
+    active = (
+        (_("active") if row.active else _("not yet active"))
+        if level == KELURAHAN
+        else f"{row.active}/{row.sites}"
+    )
+    cells = [row.name]
+    if level == KELURAHAN:
+        cells.append(row.parent)
+    cells += [
+        str(active),
+        row.completeness,
+        row.operators,
+        row.signers,
+        timezone.localtime(row.last_change).strftime("%Y-%m-%d %H:%M") if row.last_change else "",
+        row.letters_month,
+        row.letters_year,
+        row.online_share,
+        row.median,
+        row.p90,
+        row.late,
+    ]
+    return cells
+
+
+def header_cells(level: str) -> list[str]:
+    level_name = {CITY: _("City"), KECAMATAN: _("Kecamatan"), KELURAHAN: _("Kelurahan/desa")}
+    headers = [str(level_name[level])]
+    if level == KELURAHAN:
+        headers.append(str(_("Kecamatan")))
+    headers += [
+        str(_("Site state") if level == KELURAHAN else _("Sites online")),
+        str(_("Completeness (%)")),
+        str(_("Operators")),
+        str(_("Signers")),
+        str(_("Last content change")),
+        str(_("Letters this month")),
+        str(_("Letters this year")),
+        str(_("Requested online (%)")),
+        str(_("Median turnaround (working days)")),
+        str(_("90th percentile turnaround (working days)")),
+        str(_("Past the promised date")),
+    ]
+    return headers
+
+
+def dashboard_table(dashboard: Dashboard) -> list[list[object]]:
+    """The table shown (every page of it, filters and sort applied), header first."""
+    level = dashboard.query.level
+    return [header_cells(level), *(row_cells(row, level) for row in dashboard.rows)]
+
+
+def dashboard_csv(dashboard: Dashboard) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for cells in dashboard_table(dashboard):
+        writer.writerow(
+            [spreadsheet_text(c) if isinstance(c, str) else ("" if c is None else c) for c in cells]
+        )
+    return out.getvalue().encode()
+
+
+def dashboard_xlsx(dashboard: Dashboard) -> bytes:
+    """The same table as XLSX (openpyxl's write-only mode), numbers as numbers."""
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet(str(_("Dashboard")))
+    for cells in dashboard_table(dashboard):
+        sheet.append([spreadsheet_text(c) if isinstance(c, str) else c for c in cells])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def export_name(dashboard: Dashboard, extension: str) -> str:
+    query = dashboard.query
+    parts = ["dasbor", query.level]
+    if query.city:
+        parts.append(str(query.city))
+    if query.kecamatan:
+        parts.append(str(query.kecamatan))
+    return f"{'-'.join(parts)}-{dashboard.today:%Y-%m-%d}.{extension}"
