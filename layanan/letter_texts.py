@@ -27,8 +27,10 @@ from django.utils import formats, translation
 from django.utils.translation import gettext_lazy as _
 
 from layanan.kinds import KINDS
+from layanan.models import LetterText
 from layanan.placeholders import Catalogue, Placeholder
 
+Text = LetterText.Part
 KOP = ""  # the `kind` of the city's letterhead texts, which belong to no one letter kind
 
 
@@ -117,15 +119,15 @@ PARTS = {
     part.key: part
     for part in (
         Part(
-            "kop",
-            _("Letterhead lines"),
+            Text.KOP,
+            Text.KOP.label,
             _("One line per row, printed in capitals; the last line is printed largest."),
             True,
         ),
-        Part("kop_address", _("Letterhead address line"), _("Printed under the lines."), True),
-        Part("opening", _("Opening statement"), _("Before the resident's details."), False),
-        Part("statement", _("Statement"), _("After the resident's details."), False),
-        Part("closing", _("Closing line"), _("After the purpose; may be empty."), False),
+        Part(Text.KOP_ADDRESS, Text.KOP_ADDRESS.label, _("Printed under the lines."), True),
+        Part(Text.OPENING, Text.OPENING.label, _("Before the resident's details."), False),
+        Part(Text.STATEMENT, Text.STATEMENT.label, _("After the resident's details."), False),
+        Part(Text.CLOSING, Text.CLOSING.label, _("After the purpose; may be empty."), False),
     )
 }
 
@@ -233,8 +235,6 @@ class CurrentText:
 def texts_for(*, city, kind: str, kelurahan=None, kinds: tuple[str, ...] = ()) -> dict:
     """The texts in force of these kinds (default: `kind` alone) for the city, or for one of
     its kelurahan: {(kind, part): CurrentText}. One query."""
-    from layanan.models import LetterText
-
     kinds = kinds or (kind,)
     rows = LetterText.objects.filter(city=city, kind__in=kinds).order_by("-version")
     rows = (
@@ -308,8 +308,6 @@ def letter_text_save(*, by, city, kind: str, part: str, text: str, kelurahan=Non
     """Save a new version of one text, for the city (kelurahan None) or one kelurahan; None
     when the text is what is already in force. `text=None` on a kelurahan's part returns it to
     the city's text."""
-    from layanan.models import LetterText
-
     if kind not in {KOP, *KINDS} or part not in {p.key for p in parts_of(kind)}:
         raise PermissionDenied("no such letter text")
     if kelurahan is not None and (PARTS[part].kop or kelurahan.kecamatan.city_id != city.pk):
@@ -345,8 +343,6 @@ def letter_text_save(*, by, city, kind: str, part: str, text: str, kelurahan=Non
 def letter_texts_seed(*, city_ids) -> None:
     """Version 1 (the built-in texts) for each of these cities that has none yet: runs when
     kelurahan are provisioned, so every letter of a provisioned city records its versions."""
-    from layanan.models import LetterText
-
     have = set(
         LetterText.objects.filter(city_id__in=city_ids, kelurahan=None)
         .values_list("city_id", flat=True)

@@ -117,6 +117,13 @@ class LetterText(models.Model):
     letter_texts.letter_text_save, which checks who may write what.
     """
 
+    class Part(models.TextChoices):
+        KOP = "kop", _("Letterhead lines")
+        KOP_ADDRESS = "kop_address", _("Letterhead address line")
+        OPENING = "opening", _("Opening statement")
+        STATEMENT = "statement", _("Statement")
+        CLOSING = "closing", _("Closing line")
+
     city = models.ForeignKey(
         City, on_delete=models.CASCADE, related_name="+", verbose_name=_("city")
     )
@@ -129,7 +136,7 @@ class LetterText(models.Model):
         verbose_name=_("kelurahan"),
     )
     kind = models.CharField(_("letter kind"), max_length=30, blank=True)  # "": the kop surat
-    part = models.CharField(_("part"), max_length=20)
+    part = models.CharField(_("part"), max_length=20, choices=Part)
     version = models.PositiveIntegerField(_("version"))
     text = models.TextField(_("text"), blank=True)
     inherits = models.BooleanField(_("follows the city's text"), default=False)
@@ -162,13 +169,6 @@ class LetterText(models.Model):
 
     def __str__(self):
         return f"{self.kind or 'kop'}/{self.part} v{self.version}"
-
-    @property
-    def part_label(self) -> str:
-        from layanan.letter_texts import PARTS
-
-        part = PARTS.get(self.part)
-        return str(part.label) if part else self.part
 
 
 class Resident(KelurahanOwned):

@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('kind', models.CharField(blank=True, max_length=30, verbose_name='letter kind')),
-                ('part', models.CharField(max_length=20, verbose_name='part')),
+                ('part', models.CharField(choices=[('kop', 'Letterhead lines'), ('kop_address', 'Letterhead address line'), ('opening', 'Opening statement'), ('statement', 'Statement'), ('closing', 'Closing line')], max_length=20, verbose_name='part')),
                 ('version', models.PositiveIntegerField(verbose_name='version')),
                 ('text', models.TextField(blank=True, verbose_name='text')),
                 ('inherits', models.BooleanField(default=False, verbose_name="follows the city's text")),
