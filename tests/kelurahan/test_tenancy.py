@@ -38,8 +38,10 @@ QUERIES = {
 
 
 def _owned_by_a_kelurahan(model) -> bool:
+    """A non-null `kelurahan` (DESIGN: every kelurahan-owned row has one); a staff invitation
+    names the kelurahan it invites to, or none for Diskominfo, and belongs to no kelurahan."""
     return any(
-        field.related_model is Kelurahan
+        field.related_model is Kelurahan and not field.null
         for field in model._meta.fields
         if field.name == "kelurahan"
     )
