@@ -50,9 +50,7 @@ class KelurahanFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         return [
             (k.pk, f"{k.name} ({k.kecamatan.name})")
-            for k in Kelurahan.objects.for_user(request.user)
-            .with_regions()
-            .order_by("name")
+            for k in Kelurahan.objects.for_user(request.user).with_regions().order_by("name")
         ]
 
     def queryset(self, request, queryset):
@@ -118,9 +116,9 @@ class StaffUserChangeForm(forms.ModelForm):
         self.fields["cities"].queryset = City.objects.for_user(editor)
         user = self.instance
         if user.pk:
-            self.initial["role"] = user.groups.filter(name__in=roles.ALL).values_list(
-                "name", flat=True
-            ).first() or ""
+            self.initial["role"] = (
+                user.groups.filter(name__in=roles.ALL).values_list("name", flat=True).first() or ""
+            )
             membership = (
                 StaffMembership.objects.unscoped("the membership of the account being edited")
                 .filter(user=user)
@@ -138,7 +136,9 @@ class StaffUserChangeForm(forms.ModelForm):
         cleaned = super().clean()
         role = cleaned.get("role")
         if role == roles.DISKOMINFO and not cleaned.get("cities"):
-            self.add_error("cities", _("Choose at least one regency/city for a Diskominfo account."))
+            self.add_error(
+                "cities", _("Choose at least one regency/city for a Diskominfo account.")
+            )
         elif role and role != roles.DISKOMINFO and not cleaned.get("kelurahan"):
             self.add_error("kelurahan", _("Choose the kelurahan this staff member works for."))
         return cleaned
@@ -185,9 +185,7 @@ class StaffUserAdmin(UserAdmin):
             .prefetch_related("groups", "city_memberships__city")
         )
         if not request.user.is_superuser:
-            queryset = queryset.filter(
-                pk__in=selectors.staff_users_for(request.user).values("pk")
-            )
+            queryset = queryset.filter(pk__in=selectors.staff_users_for(request.user).values("pk"))
         return queryset
 
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):

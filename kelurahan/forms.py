@@ -83,7 +83,7 @@ class ProvisionForm(forms.Form):
                 % {"codes": ", ".join(unknown)},
             )
         if self.allowed_prefixes is not None:
-            outside = [c for c in codes if not self._inside_allowed(c)]
+            outside = [_canonical(c) for c in codes if not self._inside_allowed(_canonical(c))]
             if outside:
                 self.add_error(
                     None,
@@ -100,11 +100,15 @@ class ProvisionForm(forms.Form):
         return cleaned
 
     def _inside_allowed(self, code: str) -> bool:
-        try:
-            code = regions.get_region(code).code  # 3372021004 is 33.72.02.1004
-        except regions.UnknownRegion:
-            return True  # reported as unknown above
         return any(code == p or code.startswith(p + ".") for p in self.allowed_prefixes)
+
+
+def _canonical(code: str) -> str:
+    """A region code as the decree writes it (3372021004 is 33.72.02.1004), else as typed."""
+    try:
+        return regions.get_region(code).code
+    except regions.UnknownRegion:
+        return code.strip()
 
 
 class SearchForm(forms.Form):
@@ -275,7 +279,9 @@ class StaffInvitationForm(forms.Form):
         cleaned = super().clean()
         role = cleaned.get("role")
         if role == roles.DISKOMINFO and not cleaned.get("cities"):
-            self.add_error("cities", _("Choose at least one regency/city for a Diskominfo account."))
+            self.add_error(
+                "cities", _("Choose at least one regency/city for a Diskominfo account.")
+            )
         elif role and role != roles.DISKOMINFO and not cleaned.get("kelurahan"):
             self.add_error("kelurahan", _("Choose the kelurahan this staff member works for."))
         return cleaned

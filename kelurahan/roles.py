@@ -17,12 +17,12 @@ SIGNER = "Penandatangan"
 REDAKSI = "Redaksi"
 ALL = (DISKOMINFO, OPERATOR, SIGNER, REDAKSI)
 
-# What each role is, for the screens that pick one (the invitation, the user list's filter).
+# What each role is, for the screens that pick one (the invitation, the user form).
 LABELS = {
-    DISKOMINFO: _("Diskominfo (the city's or province's kelurahan sites and staff)"),
     OPERATOR: _("Operator (letters and site content of one kelurahan)"),
     SIGNER: _("Signer (Lurah or Sekretaris: approves and signs letters)"),
     REDAKSI: _("Redaksi (site content of one kelurahan)"),
+    DISKOMINFO: _("Diskominfo (the city's or province's kelurahan sites and staff)"),
 }
 
 

@@ -22,7 +22,6 @@ from django.utils.translation import gettext_lazy as _
 
 from kelurahan import roles
 from kelurahan.lifecycle import SiteNotActive
-from kelurahan.tenancy import is_city_staff, user_city_ids
 from kelurahan.models import (
     RT,
     RW,
@@ -38,6 +37,7 @@ from kelurahan.models import (
     Service,
     StaffMembership,
 )
+from kelurahan.tenancy import is_city_staff, user_city_ids
 
 SEARCH_FIELDS = (
     "name",

@@ -311,6 +311,7 @@ def staff_role_set(*, user: User, role: str, kelurahan: Kelurahan | None, cities
 
 INVITATION_HOURS = notifications.INVITATION_HOURS
 
+
 class InvitationError(ValueError):
     """An invitation that may not be made or accepted; the message is for the user."""
 
@@ -474,12 +475,9 @@ def staff_invitation_accept(*, token: str, password: str) -> User:
     )
     invitation.accepted_at = timezone.now()
     invitation.user = user
-    invitation.token_hash = None  # single use: the link opens nothing any more
-    invitation.save(update_fields=["accepted_at", "user", "token_hash"])
+    invitation.save(update_fields=["accepted_at", "user"])  # single use: accepted_at says so
     with translation.override(settings.LANGUAGE_CODE):
-        message = _("Invitation accepted: password set, role %(role)s.") % {
-            "role": invitation.role
-        }
+        message = _("Invitation accepted: password set, role %(role)s.") % {"role": invitation.role}
     _log(by_id=user.pk, obj=user, flag=ADDITION if created else CHANGE, message=message)
     return user
 

@@ -121,7 +121,9 @@ def test_posting_some_kecamatan_of_a_city_provisions_only_those(as_provisioner):
     expected = [v.code for code in picked for v in regions.villages_under(code)]
 
     response = provision(
-        as_provisioner, {"codes": "", "city": CILEGON, "kecamatan": picked}, query=f"?city={CILEGON}"
+        as_provisioner,
+        {"codes": "", "city": CILEGON, "kecamatan": picked},
+        query=f"?city={CILEGON}",
     )
 
     assert response.status_code == 200
