@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kelurahan import roles, selectors, services
-from kelurahan.forms import StaffInvitationForm
+from kelurahan.forms import StaffInvitationForm, StaffRoleFields
 from kelurahan.models import City, CityStaffMembership, Kelurahan, StaffMembership
 from kelurahan.services import InvitationError, staff_two_factor_reset
 from kelurahan.tenancy import is_city_staff
@@ -77,27 +77,12 @@ class CityFilter(admin.SimpleListFilter):
         return queryset
 
 
-class StaffUserChangeForm(forms.ModelForm):
+class StaffUserChangeForm(StaffRoleFields, forms.ModelForm):
     """A staff account: names, e-mail, whether it may log in, and its one role with its place.
 
     No password field at all (Django's shows the hash's algorithm and salt): a new password is
     set by the staff member through an invitation link.
     """
-
-    role = forms.ChoiceField(label=_("Role"), required=False)
-    kelurahan = forms.ModelChoiceField(
-        label=_("Kelurahan"),
-        queryset=Kelurahan.objects.none(),
-        required=False,
-        help_text=_("For Operator, Penandatangan and Redaksi: the kelurahan they work for."),
-    )
-    cities = forms.ModelMultipleChoiceField(
-        label=_("Regencies/cities"),
-        queryset=City.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("For Diskominfo: the regencies/cities they manage (several for a province)."),
-    )
 
     class Meta:
         model = User
@@ -108,12 +93,9 @@ class StaffUserChangeForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         editor = self.editor
-        self.fields["role"].choices = [("", _("— no role —"))] + list(roles.LABELS.items())
+        self.fields["role"].choices = [("", _("— no role —")), *roles.LABELS.items()]
         self.fields["role"].required = not editor.is_superuser
-        self.fields["kelurahan"].queryset = (
-            Kelurahan.objects.for_user(editor).with_regions().order_by("kecamatan__name", "name")
-        )
-        self.fields["cities"].queryset = City.objects.for_user(editor)
+        self.role_choices_limit(editor)
         user = self.instance
         if user.pk:
             self.initial["role"] = (
@@ -131,17 +113,6 @@ class StaffUserChangeForm(forms.ModelForm):
                 "Untick to turn the account off: it can no longer log in, and its open sessions "
                 "end at once."
             )
-
-    def clean(self):
-        cleaned = super().clean()
-        role = cleaned.get("role")
-        if role == roles.DISKOMINFO and not cleaned.get("cities"):
-            self.add_error(
-                "cities", _("Choose at least one regency/city for a Diskominfo account.")
-            )
-        elif role and role != roles.DISKOMINFO and not cleaned.get("kelurahan"):
-            self.add_error("kelurahan", _("Choose the kelurahan this staff member works for."))
-        return cleaned
 
 
 @admin.register(User)

@@ -242,16 +242,10 @@ class OfficialAdminForm(FileReselectNoticeMixin, forms.ModelForm):
     pass
 
 
-class StaffInvitationForm(forms.Form):
-    """Diskominfo's "Undang staf" screen: who, which role, and where: one kelurahan of its
-    cities, or for a Diskominfo invitee some of its cities. Choices are what the inviter
-    manages; the service checks again."""
+class StaffRoleFields(forms.Form):
+    """A staff account's one role and its place: a kelurahan, or for Diskominfo some cities;
+    the choices are what `user` (the staff member filling the form in) manages."""
 
-    full_name = forms.CharField(label=_("Full name"), max_length=150)
-    email = forms.EmailField(
-        label=_("E-mail"),
-        help_text=_("The invitation link is sent here; it is also the login name."),
-    )
     role = forms.ChoiceField(label=_("Role"), choices=list(roles.LABELS.items()))
     kelurahan = forms.ModelChoiceField(
         label=_("Kelurahan"),
@@ -267,8 +261,7 @@ class StaffInvitationForm(forms.Form):
         help_text=_("For Diskominfo: the regencies/cities they manage (several for a province)."),
     )
 
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
+    def role_choices_limit(self, user) -> None:
         self.fields["kelurahan"].queryset = (
             Kelurahan.objects.for_user(user).with_regions().order_by("kecamatan__name", "name")
         )
@@ -285,6 +278,22 @@ class StaffInvitationForm(forms.Form):
         elif role and role != roles.DISKOMINFO and not cleaned.get("kelurahan"):
             self.add_error("kelurahan", _("Choose the kelurahan this staff member works for."))
         return cleaned
+
+
+class StaffInvitationForm(StaffRoleFields):
+    """Diskominfo's "Undang staf" screen: who, which role, and where. The service checks the
+    place against the inviter's cities again."""
+
+    full_name = forms.CharField(label=_("Full name"), max_length=150)
+    email = forms.EmailField(
+        label=_("E-mail"),
+        help_text=_("The invitation link is sent here; it is also the login name."),
+    )
+    field_order = ["full_name", "email", "role", "kelurahan", "cities"]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role_choices_limit(user)
 
 
 class InvitationAcceptForm(forms.Form):
