@@ -36,7 +36,7 @@ def staff_invitation_mail(*, key: str, invitation_id: int) -> None:
         if run is None:
             return
         invitation = (
-            StaffInvitation.objects.select_for_update()
+            StaffInvitation.objects.select_for_update(of=("self",))
             .select_related("kelurahan")
             .filter(pk=invitation_id, accepted_at=None)
             .first()
