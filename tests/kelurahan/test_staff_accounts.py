@@ -563,3 +563,32 @@ def test_the_role_select_refuses_a_kelurahan_of_another_city(
     assert "kelurahan" in response.context["adminform"].form.errors
     assert StaffMembership.objects.get(user=operator_c).kelurahan != kelurahan_a
     assert Group.objects.get(name=roles.OPERATOR).user_set.filter(pk=operator_c.pk).exists()
+
+
+def test_the_password_page_is_rate_limited_per_address(
+    as_diskominfo, kelurahan_a, django_capture_on_commit_callbacks
+):
+    from django.test import Client
+
+    from portal.security import INVITATION_RATE_PER_IP
+
+    invite(as_diskominfo, django_capture_on_commit_callbacks, kelurahan=kelurahan_a.pk)
+    token = token_of(mail.outbox[0])
+    guesser = Client(REMOTE_ADDR="203.0.113.7")
+    limit = int(INVITATION_RATE_PER_IP.split("/")[0])
+
+    statuses = {guesser.post(accept_url(f"salah{n}"), {}).status_code for n in range(limit)}
+    blocked = guesser.post(
+        accept_url(token), {"password1": GOOD_PASSWORD, "password2": GOOD_PASSWORD}
+    )
+
+    assert statuses == {404}
+    assert blocked.status_code == 429
+    assert not User.objects.filter(email="sri@example.org").exists()
+    other = Client(REMOTE_ADDR="198.51.100.4")
+    assert (
+        other.post(
+            accept_url(token), {"password1": GOOD_PASSWORD, "password2": GOOD_PASSWORD}
+        ).status_code
+        == 302
+    )
