@@ -18,7 +18,13 @@ from django.utils.translation import gettext_lazy as _
 from kelurahan import defaults
 from kelurahan.hosts import host_pattern_validate, hostname_validate
 from kelurahan.pagecache import PageCacheQuerySet
-from kelurahan.tenancy import TenantQuerySet, unscoped, user_city_ids, user_kelurahan_id
+from kelurahan.tenancy import (
+    TenantQuerySet,
+    is_city_staff,
+    unscoped,
+    user_city_filter,
+    user_kelurahan_id,
+)
 
 # Indonesia's bounding box, generous at the edges (Miangas, Rote, Sabang, Merauke).
 LATITUDE_RANGE = (-11.5, 6.5)
@@ -36,8 +42,9 @@ phone_validator = RegexValidator(
 class CityQuerySet(PageCacheQuerySet):
     def for_user(self, user):
         """The cities a staff user manages: a superuser's every one, Diskominfo's their own."""
-        city_ids = user_city_ids(user)
-        return self.all() if city_ids is None else self.filter(pk__in=city_ids)
+        if not is_city_staff(user):
+            return self.none()
+        return self.all() if user.is_superuser else self.filter(pk__in=user_city_filter(user))
 
 
 class City(models.Model):
@@ -97,8 +104,9 @@ class City(models.Model):
 class KecamatanQuerySet(PageCacheQuerySet):
     def for_user(self, user):
         """The kecamatan of the cities a staff user manages (see CityQuerySet.for_user)."""
-        city_ids = user_city_ids(user)
-        return self.all() if city_ids is None else self.filter(city_id__in=city_ids)
+        if not is_city_staff(user):
+            return self.none()
+        return self.all() if user.is_superuser else self.filter(city_id__in=user_city_filter(user))
 
 
 class Kecamatan(models.Model):
@@ -127,11 +135,10 @@ class KelurahanQuerySet(PageCacheQuerySet):
     def for_user(self, user):
         """A superuser's every kelurahan, Diskominfo's those of their cities, kelurahan staff's
         their own one; nothing for anyone else."""
-        city_ids = user_city_ids(user)
-        if city_ids is None:
-            return self.all()
-        if city_ids:
-            return self.filter(kecamatan__city_id__in=city_ids)
+        if is_city_staff(user):
+            if user.is_superuser:
+                return self.all()
+            return self.filter(kecamatan__city_id__in=user_city_filter(user))
         kelurahan_id = user_kelurahan_id(user)
         return self.filter(pk=kelurahan_id) if kelurahan_id else self.none()
 
