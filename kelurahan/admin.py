@@ -3,11 +3,8 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
-from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -15,7 +12,6 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kelurahan import background, hosts, images, selectors, services, slugs, tasks
 from kelurahan.forms import (
@@ -39,11 +35,9 @@ from kelurahan.models import (
     Kelurahan,
     Official,
     Service,
-    StaffMembership,
     TaskRun,
 )
 from kelurahan.nip import NIPField
-from kelurahan.services import staff_two_factor_reset
 from kelurahan.tenancy import TenantQuerySet, is_city_staff, user_can_access, user_kelurahan_id
 from kelurahan.widgets import MapPickerInput
 
@@ -617,7 +611,7 @@ class KelurahanAdmin(KelurahanScopedMixin, admin.ModelAdmin):
         minutes) and the browser goes to its progress page."""
         if not (is_city_staff(request.user) and request.user.has_perm("kelurahan.add_city")):
             raise Http404
-        form = ProvisionForm(request.POST or None, city=request.GET.get("city"))
+        form = ProvisionForm(request.POST or None, city=request.GET.get("city"), user=request.user)
         if request.method == "POST" and form.is_valid():
             with transaction.atomic():
                 run = tasks.provision_start(codes=form.cleaned_data["codes"], by=request.user)
@@ -717,6 +711,12 @@ class CityAdmin(admin.ModelAdmin):
     formfield_overrides = {models.ImageField: {"form_class": ReencodedImageField}}
     inlines = [CityDayOffInline]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).for_user(request.user)
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        raise Http404  # another city's, like one that does not exist
+
     def has_module_permission(self, request):
         return is_city_staff(request.user) and super().has_module_permission(request)
 
@@ -737,79 +737,8 @@ class KecamatanAdmin(CityAdmin):
     search_fields = ("name", "code")
 
 
-class StaffMembershipInline(ScopedFormSetsMixin, admin.StackedInline):
-    model = StaffMembership
-    autocomplete_fields = ("kelurahan",)
-    can_delete = True
-    verbose_name = _("kelurahan this account works for")
-    help_text = _("Leave empty for Diskominfo staff, who work for the whole city.")
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).for_user(request.user)
-
-
-User = get_user_model()
-admin.site.unregister(User)
-
-
-@admin.register(User)
-class StaffUserAdmin(UserAdmin):
-    """Diskominfo manages staff accounts; only a superuser grants superuser or raw permissions."""
-
-    inlines = [StaffMembershipInline]
-    list_display = ("username", "first_name", "last_name", "is_staff", "membership", "two_factor")
-    list_select_related = ("kelurahan_membership__kelurahan",)
-    actions = ["two_factor_reset"]
-
-    def get_queryset(self, request):
-        confirmed = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
-        return super().get_queryset(request).annotate(has_two_factor=Exists(confirmed))
-
-    @admin.display(description=_("kelurahan"))
-    def membership(self, obj):
-        membership = getattr(obj, "kelurahan_membership", None)
-        return membership.kelurahan if membership else "—"
-
-    @admin.display(description=_("two-factor login"), boolean=True, ordering="has_two_factor")
-    def two_factor(self, obj):
-        return obj.has_two_factor
-
-    @admin.action(
-        description=_("Reset two-factor login of the selected accounts (lost or new phone)"),
-        permissions=["change"],
-    )
-    def two_factor_reset(self, request, queryset):
-        skipped = 0
-        if not request.user.is_superuser:
-            skipped = queryset.filter(is_superuser=True).count()
-            queryset = queryset.filter(is_superuser=False)
-        count = staff_two_factor_reset(users=list(queryset))
-        self.message_user(
-            request,
-            _(
-                "Two-factor login reset for %(count)d account(s). They can set up their new "
-                "phone after their next login (they must, if it is required for all staff)."
-            )
-            % {"count": count},
-        )
-        if skipped:
-            self.message_user(
-                request,
-                _(
-                    "%(count)d superuser account(s) left as they were: only a superuser may "
-                    "reset a superuser's two-factor login."
-                )
-                % {"count": skipped},
-                messages.WARNING,
-            )
-
-    def get_readonly_fields(self, request, obj=None):
-        readonly = tuple(super().get_readonly_fields(request, obj))
-        if not request.user.is_superuser:
-            readonly += ("is_superuser", "user_permissions")
-        return readonly
-
-
 admin.site.site_header = _("Portal Kelurahan administration")
 admin.site.site_title = _("Portal Kelurahan")
 admin.site.index_title = _("Staff workspace")
+
+from kelurahan import admin_accounts  # noqa: E402, F401 (staff accounts and invitations)

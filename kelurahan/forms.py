@@ -1,12 +1,15 @@
-"""Input validation for kelurahan screens: the Diskominfo provisioning form and public search."""
+"""Input validation for kelurahan screens: the Diskominfo provisioning and staff invitation forms,
+the invitation's password page, and public search."""
 
 import re
 
 from django import forms
+from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
-from kelurahan import hosts, regions
-from kelurahan.models import Article
+from kelurahan import hosts, regions, roles
+from kelurahan.models import Article, City, Kelurahan
+from kelurahan.tenancy import user_city_ids
 
 
 class ProvisionForm(forms.Form):
@@ -29,12 +32,23 @@ class ProvisionForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    def __init__(self, *args, city: str | None = None, **kwargs):
+    def __init__(self, *args, city: str | None = None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # Diskominfo provisions only inside its own cities' codes; a superuser anywhere.
+        city_ids = user_city_ids(user) if user is not None else None
+        self.allowed_prefixes = (
+            None
+            if city_ids is None
+            else sorted(City.objects.filter(pk__in=city_ids).values_list("code", flat=True))
+        )
         self.fields["city"].choices = [("", "—")] + [
-            (c.code, f"{c.code} {c.name}") for c in regions.cities()
+            (c.code, f"{c.code} {c.name}")
+            for c in regions.cities()
+            if self.allowed_prefixes is None or c.code in self.allowed_prefixes
         ]
         chosen = self.data.get("city") or city
+        if chosen and self.allowed_prefixes is not None and chosen not in self.allowed_prefixes:
+            chosen = None
         if chosen:
             self.initial["city"] = chosen
             try:
@@ -68,8 +82,33 @@ class ProvisionForm(forms.Form):
                 )
                 % {"codes": ", ".join(unknown)},
             )
+        if self.allowed_prefixes is not None:
+            outside = [_canonical(c) for c in codes if not self._inside_allowed(_canonical(c))]
+            if outside:
+                self.add_error(
+                    None,
+                    _(
+                        "You may provision only inside your own regencies/cities (%(cities)s); "
+                        "not: %(codes)s."
+                    )
+                    % {
+                        "cities": ", ".join(self.allowed_prefixes) or "—",
+                        "codes": ", ".join(outside),
+                    },
+                )
         cleaned["codes"] = codes
         return cleaned
+
+    def _inside_allowed(self, code: str) -> bool:
+        return any(code == p or code.startswith(p + ".") for p in self.allowed_prefixes)
+
+
+def _canonical(code: str) -> str:
+    """A region code as the decree writes it (3372021004 is 33.72.02.1004), else as typed."""
+    try:
+        return regions.get_region(code).code
+    except regions.UnknownRegion:
+        return code.strip()
 
 
 class SearchForm(forms.Form):
@@ -201,3 +240,92 @@ class ArticleAdminForm(FileReselectNoticeMixin, forms.ModelForm):
 
 class OfficialAdminForm(FileReselectNoticeMixin, forms.ModelForm):
     pass
+
+
+class StaffRoleFields(forms.Form):
+    """A staff account's one role and its place: a kelurahan, or for Diskominfo some cities;
+    the choices are what `user` (the staff member filling the form in) manages."""
+
+    role = forms.ChoiceField(label=_("Role"), choices=list(roles.LABELS.items()))
+    kelurahan = forms.ModelChoiceField(
+        label=_("Kelurahan"),
+        queryset=Kelurahan.objects.none(),
+        required=False,
+        help_text=_("For Operator, Penandatangan and Redaksi: the kelurahan they work for."),
+    )
+    cities = forms.ModelMultipleChoiceField(
+        label=_("Regencies/cities"),
+        queryset=City.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("For Diskominfo: the regencies/cities they manage (several for a province)."),
+    )
+
+    def role_choices_limit(self, user) -> None:
+        self.fields["kelurahan"].queryset = (
+            Kelurahan.objects.for_user(user).with_regions().order_by("kecamatan__name", "name")
+        )
+        self.fields["kelurahan"].label_from_instance = lambda k: f"{k} — {k.kecamatan}"
+        self.fields["cities"].queryset = City.objects.for_user(user)
+
+    def clean(self):
+        cleaned = super().clean()
+        role = cleaned.get("role")
+        if role == roles.DISKOMINFO and not cleaned.get("cities"):
+            self.add_error(
+                "cities", _("Choose at least one regency/city for a Diskominfo account.")
+            )
+        elif role and role != roles.DISKOMINFO and not cleaned.get("kelurahan"):
+            self.add_error("kelurahan", _("Choose the kelurahan this staff member works for."))
+        return cleaned
+
+
+class StaffInvitationForm(StaffRoleFields):
+    """Diskominfo's "Undang staf" screen: who, which role, and where. The service checks the
+    place against the inviter's cities again."""
+
+    full_name = forms.CharField(label=_("Full name"), max_length=150)
+    email = forms.EmailField(
+        label=_("E-mail"),
+        help_text=_("The invitation link is sent here; it is also the login name."),
+    )
+    field_order = ["full_name", "email", "role", "kelurahan", "cities"]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role_choices_limit(user)
+
+
+class InvitationAcceptForm(forms.Form):
+    """The invitee's new password, twice, checked by Django's password validators against the
+    account it will belong to (a password like one's own name or e-mail is refused)."""
+
+    password1 = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 8 characters, not only digits, not a common password."),
+    )
+    password2 = forms.CharField(
+        label=_("New password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, account, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.account = account
+
+    def clean(self):
+        cleaned = super().clean()
+        first, second = cleaned.get("password1"), cleaned.get("password2")
+        if first and second and first != second:
+            self.add_error(
+                "password2", _("The two passwords are not the same; type the same one twice.")
+            )
+        elif first:
+            try:
+                password_validation.validate_password(first, self.account)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned

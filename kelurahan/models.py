@@ -18,7 +18,13 @@ from django.utils.translation import gettext_lazy as _
 from kelurahan import defaults
 from kelurahan.hosts import host_pattern_validate, hostname_validate
 from kelurahan.pagecache import PageCacheQuerySet
-from kelurahan.tenancy import TenantQuerySet, is_city_staff, unscoped, user_kelurahan_id
+from kelurahan.tenancy import (
+    TenantQuerySet,
+    is_city_staff,
+    unscoped,
+    user_city_filter,
+    user_kelurahan_id,
+)
 
 # Indonesia's bounding box, generous at the edges (Miangas, Rote, Sabang, Merauke).
 LATITUDE_RANGE = (-11.5, 6.5)
@@ -31,6 +37,14 @@ phone_validator = RegexValidator(
     r"^\+?[0-9][0-9 \-]{6,18}$",
     _("Enter a phone number with digits only, e.g. 0271 123456 or 081234567890."),
 )
+
+
+class CityQuerySet(PageCacheQuerySet):
+    def for_user(self, user):
+        """The cities a staff user manages: a superuser's every one, Diskominfo's their own."""
+        if not is_city_staff(user):
+            return self.none()
+        return self.all() if user.is_superuser else self.filter(pk__in=user_city_filter(user))
 
 
 class City(models.Model):
@@ -68,7 +82,7 @@ class City(models.Model):
         ),
     )
 
-    objects = PageCacheQuerySet.as_manager()
+    objects = CityQuerySet.as_manager()
 
     class Meta:
         ordering = ["code"]
@@ -87,6 +101,14 @@ class City(models.Model):
         return reverse("portal:city", kwargs={"slug": self.slug})
 
 
+class KecamatanQuerySet(PageCacheQuerySet):
+    def for_user(self, user):
+        """The kecamatan of the cities a staff user manages (see CityQuerySet.for_user)."""
+        if not is_city_staff(user):
+            return self.none()
+        return self.all() if user.is_superuser else self.filter(city_id__in=user_city_filter(user))
+
+
 class Kecamatan(models.Model):
     city = models.ForeignKey(
         City, on_delete=models.PROTECT, related_name="kecamatan_set", verbose_name=_("city")
@@ -95,7 +117,7 @@ class Kecamatan(models.Model):
     name = models.CharField(_("name"), max_length=100)
     slug = models.SlugField(_("slug"), max_length=160, unique=True)
 
-    objects = PageCacheQuerySet.as_manager()
+    objects = KecamatanQuerySet.as_manager()
 
     class Meta:
         ordering = ["code"]
@@ -111,8 +133,12 @@ class Kecamatan(models.Model):
 
 class KelurahanQuerySet(PageCacheQuerySet):
     def for_user(self, user):
+        """A superuser's every kelurahan, Diskominfo's those of their cities, kelurahan staff's
+        their own one; nothing for anyone else."""
         if is_city_staff(user):
-            return self.all()
+            if user.is_superuser:
+                return self.all()
+            return self.filter(kecamatan__city_id__in=user_city_filter(user))
         kelurahan_id = user_kelurahan_id(user)
         return self.filter(pk=kelurahan_id) if kelurahan_id else self.none()
 
@@ -304,6 +330,89 @@ class StaffMembership(TenantRow):
 
     def __str__(self):
         return f"{self.user} — {self.kelurahan}"
+
+
+class CityStaffMembership(models.Model):
+    """Ties a Diskominfo account to a city it works for; several rows make a province-wide role.
+
+    City-level staff see and manage only the kelurahan, sites and staff accounts of these cities
+    (kelurahan/tenancy.py, user_city_ids); superusers need none.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="city_memberships",
+        verbose_name=_("user"),
+    )
+    city = models.ForeignKey(
+        City, on_delete=models.PROTECT, related_name="staff_memberships", verbose_name=_("city")
+    )
+
+    class Meta:
+        verbose_name = _("city membership")
+        verbose_name_plural = _("city memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "city"], name="city_staff_membership_unique")
+        ]
+        indexes = [models.Index(fields=["city", "user"])]
+
+    def __str__(self):
+        return f"{self.user} — {self.city}"
+
+
+class StaffInvitation(models.Model):
+    """An invitation to a staff account: who, which role, where, and a one-time link's hash.
+
+    Only the SHA-256 of the link's token is kept: the token is made when the e-mail is sent
+    (kelurahan/tasks.py) and lives only in that e-mail. The link works once, until expires_at.
+    A new invitation to the same e-mail replaces the one waiting (kelurahan/services.py).
+    """
+
+    email = models.EmailField(_("email"))
+    full_name = models.CharField(_("full name"), max_length=150)
+    role = models.CharField(_("role"), max_length=40)
+    kelurahan = models.ForeignKey(
+        Kelurahan,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("kelurahan"),
+    )
+    cities = models.ManyToManyField(
+        City, blank=True, related_name="+", verbose_name=_("regencies/cities")
+    )
+    # An existing account the invitation (re)sets, e.g. a new password link; else one is made.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("account"),
+    )
+    token_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("invited by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("staff invitation")
+        verbose_name_plural = _("staff invitations")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["email"])]
+
+    def __str__(self):
+        return f"{self.full_name} <{self.email}>"
 
 
 class KelurahanOwned(TenantRow):

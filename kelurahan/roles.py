@@ -9,12 +9,21 @@ from __future__ import annotations
 
 from django.apps import apps
 from django.contrib.auth.models import Group, Permission
+from django.utils.translation import gettext_lazy as _
 
 DISKOMINFO = "Diskominfo"
 OPERATOR = "Operator"
 SIGNER = "Penandatangan"
 REDAKSI = "Redaksi"
 ALL = (DISKOMINFO, OPERATOR, SIGNER, REDAKSI)
+
+# What each role is, for the screens that pick one (the invitation, the user form).
+LABELS = {
+    OPERATOR: _("Operator (letters and site content of one kelurahan)"),
+    SIGNER: _("Signer (Lurah or Sekretaris: approves and signs letters)"),
+    REDAKSI: _("Redaksi (site content of one kelurahan)"),
+    DISKOMINFO: _("Diskominfo (the city's or province's kelurahan sites and staff)"),
+}
 
 
 def declared_permissions() -> dict[str, set[str]]:

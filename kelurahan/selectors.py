@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import (
     BooleanField,
     Exists,
@@ -26,6 +27,7 @@ from kelurahan.models import (
     RW,
     Article,
     City,
+    CityStaffMembership,
     KarangTaruna,
     KarangTarunaActivity,
     KarangTarunaOfficer,
@@ -35,6 +37,7 @@ from kelurahan.models import (
     Service,
     StaffMembership,
 )
+from kelurahan.tenancy import is_city_staff, user_city_ids
 
 SEARCH_FIELDS = (
     "name",
@@ -256,3 +259,28 @@ def site_readiness_warnings(kelurahan_ids) -> dict[int, list[str]]:
             lacking.append(_("The office address is empty."))
         warnings[pk] = [str(text) for text in lacking]
     return warnings
+
+
+def staff_users_for(user) -> QuerySet:
+    """The staff accounts a user manages: every account for a superuser; for Diskominfo the
+    staff of its cities' kelurahan and the Diskominfo accounts whose cities are all among its
+    own (a city's Diskominfo never manages a province-wide one, nor a superuser); none for
+    anyone else."""
+    users = get_user_model().objects.all()
+    if not is_city_staff(user):
+        return users.none()
+    city_ids = user_city_ids(user)
+    if city_ids is None:
+        return users
+    if not city_ids:
+        return users.none()
+    kelurahan_staff = StaffMembership.objects.unscoped("staff accounts of the user's cities")
+    kelurahan_staff = kelurahan_staff.filter(kelurahan__kecamatan__city_id__in=city_ids)
+    city_staff = CityStaffMembership.objects.filter(city_id__in=city_ids)
+    elsewhere = CityStaffMembership.objects.filter(user=OuterRef("pk")).exclude(
+        city_id__in=city_ids
+    )
+    return users.filter(is_superuser=False).filter(
+        Q(pk__in=kelurahan_staff.values("user_id"))
+        | (Q(pk__in=city_staff.values("user_id")) & ~Exists(elsewhere))
+    )

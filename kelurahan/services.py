@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
@@ -19,18 +19,20 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django_otp import device_classes
 
-from kelurahan import defaults, pagecache, regions
+from kelurahan import background, defaults, notifications, pagecache, regions, roles, selectors
 from kelurahan.models import (
     City,
+    CityStaffMembership,
     KarangTaruna,
     Kecamatan,
     Kelurahan,
     Official,
     Service,
+    StaffInvitation,
     StaffMembership,
 )
 from kelurahan.signals import kelurahan_provisioned
-from kelurahan.tenancy import is_city_staff
+from kelurahan.tenancy import is_city_staff, user_city_ids, user_may_see_kelurahan
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -266,24 +268,246 @@ def staff_account_create(
     password: str,
     role: str,
     kelurahan: Kelurahan | None = None,
+    cities: Iterable[City] = (),
     full_name: str = "",
     email: str = "",
 ) -> User:
-    """Create (or update) a staff account with one role and, unless Diskominfo, its kelurahan."""
+    """Create (or update) a staff account with one role and, unless Diskominfo, its kelurahan;
+    a Diskominfo account works for `cities` (several for a province-wide role)."""
     user_model = get_user_model()
     user, _created = user_model.objects.get_or_create(username=username)
     first, _sep, last = full_name.partition(" ")
     user.first_name, user.last_name, user.email = first, last, email
     user.is_staff = True
+    user.is_active = True
     user.set_password(password)
     user.save()
-    user.groups.set([Group.objects.get(name=role)])
+    staff_role_set(user=user, role=role, kelurahan=kelurahan, cities=cities)
+    return user
+
+
+@transaction.atomic
+def staff_role_set(*, user: User, role: str, kelurahan: Kelurahan | None, cities) -> None:
+    """One role group (none for "": a superuser's plain account); the kelurahan membership for
+    kelurahan staff, the cities for Diskominfo. Other groups a superuser gave stay."""
+    others = user.groups.exclude(name__in=roles.ALL)
+    user.groups.set([*others, *([Group.objects.get(name=role)] if role else [])])
     memberships = StaffMembership.objects.unscoped("the membership of the account being made")
-    if kelurahan is not None:
+    if kelurahan is not None and role != roles.DISKOMINFO:
         memberships.update_or_create(user=user, defaults={"kelurahan": kelurahan})
     else:
         memberships.filter(user=user).delete()
+    city_ids = {getattr(city, "pk", city) for city in cities} if role == roles.DISKOMINFO else set()
+    CityStaffMembership.objects.filter(user=user).exclude(city_id__in=city_ids).delete()
+    CityStaffMembership.objects.bulk_create(
+        [CityStaffMembership(user=user, city_id=city_id) for city_id in sorted(city_ids)],
+        ignore_conflicts=True,
+    )
+    for cached in ("_portal_is_city_staff", "_portal_kelurahan_id", "_portal_city_ids"):
+        user.__dict__.pop(cached, None)
+
+
+# --- Staff invitations ------------------------------------------------------------------------
+
+INVITATION_HOURS = notifications.INVITATION_HOURS
+
+
+class InvitationError(ValueError):
+    """An invitation that may not be made or accepted; the message is for the user."""
+
+
+def _log(*, by_id: int, obj, flag: int, message: str) -> None:
+    LogEntry.objects.create(
+        user_id=by_id,
+        content_type=ContentType.objects.get_for_model(type(obj)),
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        action_flag=flag,
+        change_message=message,
+    )
+
+
+@transaction.atomic
+def staff_invitation_create(
+    *,
+    by: User,
+    email: str,
+    full_name: str,
+    role: str,
+    kelurahan: Kelurahan | None = None,
+    cities: Iterable[City] = (),
+) -> StaffInvitation:
+    """Invite someone to a staff account; the e-mail with the one-time link leaves as a task.
+
+    Diskominfo invites only into its own cities (a kelurahan of them, or, for a Diskominfo
+    invitee, some of them); kelurahan staff invite nobody. An e-mail of an existing account the
+    inviter manages re-invites that account (a new password link, perhaps a new role); one of an
+    account they do not manage is refused. A waiting invitation to the same e-mail is replaced.
+    Raises InvitationError (PermissionDenied for someone who may not invite at all).
+    """
+    if not (is_city_staff(by) and by.has_perm("auth.add_user")):
+        raise PermissionDenied(_("Only Diskominfo invites staff."))
+    email = email.strip()
+    cities = list(cities)
+    if role not in roles.ALL:
+        raise InvitationError(_("Choose one of the roles."))
+    if role == roles.DISKOMINFO:
+        allowed = user_city_ids(by)
+        if not cities:
+            raise InvitationError(_("Choose at least one regency/city for a Diskominfo account."))
+        if allowed is not None and any(city.pk not in allowed for city in cities):
+            raise InvitationError(_("You may invite Diskominfo staff only for your own cities."))
+        kelurahan = None
+    else:
+        if kelurahan is None:
+            raise InvitationError(_("Choose the kelurahan this staff member works for."))
+        if not user_may_see_kelurahan(by, kelurahan.pk):
+            raise InvitationError(_("You may invite staff only for the kelurahan of your city."))
+        cities = []
+    existing = list(get_user_model().objects.filter(email__iexact=email)[:2])
+    account = None
+    if existing:
+        if len(existing) > 1:
+            raise InvitationError(
+                _("Several accounts use this e-mail address; ask the portal administrator.")
+            )
+        account = existing[0]
+        if not selectors.staff_users_for(by).filter(pk=account.pk).exists():
+            raise InvitationError(
+                _(
+                    "An account with this e-mail address already exists and is managed "
+                    "elsewhere; ask the portal administrator."
+                )
+            )
+    StaffInvitation.objects.filter(email__iexact=email, accepted_at=None).delete()
+    invitation = StaffInvitation.objects.create(
+        email=email,
+        full_name=full_name.strip(),
+        role=role,
+        kelurahan=kelurahan,
+        user=account,
+        invited_by=by,
+    )
+    invitation.cities.set(cities)
+    with translation.override(settings.LANGUAGE_CODE):
+        place = kelurahan or ", ".join(city.name for city in cities)
+        message = _("Invited %(email)s as %(role)s (%(place)s).") % {
+            "email": email,
+            "role": role,
+            "place": place,
+        }
+    _log(by_id=by.pk, obj=invitation, flag=ADDITION, message=message)
+    background.defer(
+        notifications.staff_invitation_mail,
+        key=f"staff-invitation:{invitation.pk}",
+        invitation_id=invitation.pk,
+    )
+    return invitation
+
+
+def staff_invitation_resend(*, user: User, by: User) -> StaffInvitation:
+    """A new invitation link for an existing account (a forgotten password), keeping its role
+    and place; the old password works until the new one is set."""
+    role = user.groups.filter(name__in=roles.ALL).values_list("name", flat=True).first()
+    if not user.email:
+        raise InvitationError(_("This account has no e-mail address; add one first."))
+    if role is None:
+        raise InvitationError(_("This account has no role; choose one first."))
+    membership = (
+        StaffMembership.objects.unscoped("the membership of the account being re-invited")
+        .select_related("kelurahan")
+        .filter(user=user)
+        .first()
+    )
+    return staff_invitation_create(
+        by=by,
+        email=user.email,
+        full_name=user.get_full_name() or user.get_username(),
+        role=role,
+        kelurahan=membership.kelurahan if membership else None,
+        cities=City.objects.filter(staff_memberships__user=user),
+    )
+
+
+def staff_invitation_for_token(token: str) -> tuple[StaffInvitation | None, str]:
+    """The invitation a link's token opens, and why not when it opens none: "unknown",
+    "used" or "expired" (the page says which; nothing is created)."""
+    invitation = (
+        StaffInvitation.objects.select_related("kelurahan", "user")
+        .filter(token_hash=notifications.token_hash(token))
+        .first()
+        if token
+        else None
+    )
+    if invitation is None:
+        return None, "unknown"
+    if invitation.accepted_at is not None:
+        return None, "used"
+    if invitation.expires_at is None or invitation.expires_at <= timezone.now():
+        return None, "expired"
+    return invitation, ""
+
+
+@transaction.atomic
+def staff_invitation_accept(*, token: str, password: str) -> User:
+    """Use an invitation once: create (or update and reactivate) its account with the password,
+    the role and the kelurahan or cities; the link stops working. The password was checked by
+    the form (Django's validators). Raises InvitationError for a link that no longer works."""
+    invitation, problem = staff_invitation_for_token(token)
+    if invitation is None:
+        raise InvitationError(problem)
+    invitation = StaffInvitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at is not None:
+        raise InvitationError("used")
+    user = invitation.user or staff_invitation_account(invitation)
+    created = user.pk is None
+    first, _sep, last = invitation.full_name.partition(" ")
+    user.first_name, user.last_name, user.email = first, last, invitation.email
+    user.is_staff = True
+    user.is_active = True
+    user.set_password(password)
+    user.save()
+    staff_role_set(
+        user=user,
+        role=invitation.role,
+        kelurahan=invitation.kelurahan,
+        cities=list(invitation.cities.all()),
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.user = user
+    invitation.save(update_fields=["accepted_at", "user"])  # single use: accepted_at says so
+    with translation.override(settings.LANGUAGE_CODE):
+        message = _("Invitation accepted: password set, role %(role)s.") % {"role": invitation.role}
+    _log(by_id=user.pk, obj=user, flag=ADDITION if created else CHANGE, message=message)
     return user
+
+
+def staff_invitation_account(invitation: StaffInvitation) -> User:
+    """The (unsaved) account an invitation makes: its username is the e-mail address, with a
+    number added if that is taken."""
+    user_model = get_user_model()
+    base = invitation.email.lower()[:140]
+    username, number = base, 1
+    while user_model.objects.filter(username=username).exists():
+        number += 1
+        username = f"{base}-{number}"
+    return user_model(username=username)
+
+
+@transaction.atomic
+def staff_accounts_deactivate(*, users: Iterable[User], by: User) -> int:
+    """Turn accounts off: they can no longer log in, and their open sessions stop counting at
+    their next request (Django's ModelBackend refuses an inactive user's session). Recorded in
+    the admin log. Returns how many were active."""
+    changing = [user for user in users if user.is_active and user.pk != by.pk]
+    if not changing:
+        return 0
+    get_user_model().objects.filter(pk__in=[u.pk for u in changing]).update(is_active=False)
+    with translation.override(settings.LANGUAGE_CODE):
+        message = _("Account deactivated.")
+    for user in changing:
+        _log(by_id=by.pk, obj=user, flag=CHANGE, message=message)
+    return len(changing)
 
 
 @transaction.atomic
@@ -310,14 +534,7 @@ def services_reviewed_mark(*, kelurahan_id: int, by: User) -> None:
 
 
 def _site_log(*, by: User, kelurahan: Kelurahan, message: str) -> None:
-    LogEntry.objects.create(
-        user_id=by.pk,
-        content_type=ContentType.objects.get_for_model(Kelurahan),
-        object_id=str(kelurahan.pk),
-        object_repr=str(kelurahan)[:200],
-        action_flag=CHANGE,
-        change_message=message,
-    )
+    _log(by_id=by.pk, obj=kelurahan, flag=CHANGE, message=message)
 
 
 @transaction.atomic
@@ -332,7 +549,8 @@ def site_activation_set(*, kelurahan_ids: Iterable[int], active: bool, by: User)
     if not is_city_staff(by):
         raise PermissionDenied(_("Only Diskominfo activates or deactivates a site."))
     changing = list(
-        Kelurahan.objects.select_for_update()
+        Kelurahan.objects.for_user(by)  # another city's sites are not Diskominfo's to change
+        .select_for_update(of=("self",))
         .filter(pk__in=list(kelurahan_ids))
         .exclude(is_active=active)
         .order_by("pk")

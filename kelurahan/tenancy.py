@@ -6,7 +6,8 @@ the tests, never another kelurahan's rows on a page. A queryset is scoped by:
 
 - `for_kelurahan(k)`: one kelurahan's rows (public pages, an operator's own work);
 - `for_city(city)`: the rows of every kelurahan of one city (Diskominfo's city-wide work);
-- `for_user(user)`: what a staff user may see (their kelurahan; every kelurahan for Diskominfo);
+- `for_user(user)`: what a staff user may see (their kelurahan; every kelurahan of their cities for
+  Diskominfo; everything for superusers);
 - `unscoped(reason)`: every row, for system work that is about no one tenant (a sweep of orphan
   files, a uniqueness check across the deployment); the reason is there to be read.
 
@@ -20,8 +21,10 @@ through `for_kelurahan` / `for_user` on one QuerySet class, so making those meth
 costs no second vocabulary (no `scope(kelurahan=...)` blocks around every view) and the scope
 travels with the queryset (a queryset built in a view and evaluated in a template stays valid).
 
-Diskominfo staff (and superusers) see every kelurahan; an Operator, Penandatangan or Redaksi sees
-only the kelurahan of their membership; anyone else sees nothing.
+Diskominfo staff see every kelurahan of the cities they work for (CityStaffMembership rows: one
+city, or several for a province-wide role; `user_city_ids`); superusers see every kelurahan; an
+Operator, Penandatangan or Redaksi sees only the kelurahan of their membership; anyone else sees
+nothing. `is_city_staff` says only that a user is city-level staff, never which cities.
 
 This module imports no models (it looks StaffMembership up through the app registry), so
 kelurahan/models.py can build on it without an import circle.
@@ -78,7 +81,8 @@ def current_scope() -> str | None:
 
 
 def is_city_staff(user) -> bool:
-    """True for Diskominfo (city-level) staff and superusers: they manage every kelurahan."""
+    """True for Diskominfo (city-level) staff and superusers. Which cities they manage is
+    `user_city_ids`: a Diskominfo account sees only the kelurahan of its own cities."""
     if not (user and user.is_authenticated and user.is_active):
         return False
     if user.is_superuser:
@@ -105,6 +109,59 @@ def user_kelurahan_id(user) -> int | None:
             .first()
         )
     return user._portal_kelurahan_id
+
+
+def user_city_ids(user) -> set[int] | None:
+    """The ids of the cities a city-level staff user works for; None means every city
+    (superusers). Kelurahan staff and strangers get an empty set (their one kelurahan is
+    `user_kelurahan_id`). Cached on the user object per request, like user_kelurahan_id."""
+    if not (user and user.is_authenticated and user.is_active):
+        return set()
+    if user.is_superuser:
+        return None
+    if not hasattr(user, "_portal_city_ids"):
+        if is_city_staff(user):
+            membership = apps.get_model("kelurahan", "CityStaffMembership")
+            user._portal_city_ids = set(
+                membership.objects.filter(user=user).values_list("city_id", flat=True)
+            )
+        else:
+            user._portal_city_ids = set()
+    return user._portal_city_ids
+
+
+def user_city_filter(user):
+    """What `city_id__in=` takes for a Diskominfo user's cities: the ids when this request knows
+    them already, else a subquery, so scoping a list costs no extra round trip. Only for city
+    staff who are not superusers (see user_city_ids)."""
+    cached = getattr(user, "_portal_city_ids", None)
+    if cached is not None:
+        return list(cached)
+    membership = apps.get_model("kelurahan", "CityStaffMembership")
+    return membership.objects.filter(user_id=user.pk).values("city_id")
+
+
+def user_may_see_kelurahan(user, kelurahan_id: int | None) -> bool:
+    """Whether a staff user may see this kelurahan (and its rows): their own kelurahan, one of
+    their cities' for Diskominfo, any for a superuser. Cached per kelurahan on the user."""
+    if kelurahan_id is None:
+        return False
+    city_ids = user_city_ids(user)
+    if city_ids is None:
+        return True
+    if city_ids:
+        seen = getattr(user, "_portal_kelurahan_seen", None)
+        if seen is None:
+            seen = user._portal_kelurahan_seen = {}
+        if kelurahan_id not in seen:
+            seen[kelurahan_id] = (
+                apps.get_model(KELURAHAN_LABEL)
+                .objects.filter(pk=kelurahan_id, kecamatan__city_id__in=city_ids)
+                .exists()
+            )
+        if seen[kelurahan_id]:
+            return True
+    return user_kelurahan_id(user) == kelurahan_id
 
 
 def user_kelurahan(user):
@@ -168,9 +225,14 @@ class TenantQuerySet(PageCacheQuerySet):
         return self._in_scope(f"city {city_id}").filter(**{f"{self.city_lookup}_id": city_id})
 
     def for_user(self, user) -> TenantQuerySet:
-        """What a staff user may see: every row for city staff, their kelurahan's otherwise."""
+        """What a staff user may see: every row for a superuser, the rows of their cities for
+        Diskominfo, their kelurahan's otherwise."""
         if is_city_staff(user):
-            return self._in_scope(f"city staff {user.pk}")
+            if user.is_superuser:
+                return self._in_scope(f"superuser {user.pk}")
+            return self._in_scope(f"cities of {user.pk}").filter(
+                **{f"{self.city_lookup}_id__in": user_city_filter(user)}
+            )
         kelurahan_id = user_kelurahan_id(user)
         if kelurahan_id is None:
             return self._in_scope("nobody").none()
@@ -279,10 +341,7 @@ def owner_kelurahan_id(obj) -> int | None:
 
 def user_can_access(user, obj) -> bool:
     """Whether a user may see a tenant row at all (callers answer 404 when not)."""
-    if is_city_staff(user):
-        return True
-    kelurahan_id = user_kelurahan_id(user)
-    return kelurahan_id is not None and kelurahan_id == owner_kelurahan_id(obj)
+    return user_may_see_kelurahan(user, owner_kelurahan_id(obj))
 
 
 class TenancyMiddleware:
@@ -295,16 +354,3 @@ class TenancyMiddleware:
     def __call__(self, request):
         with closed():
             return self.get_response(request)
-
-
-def user_city_ids(user) -> set[int] | None:
-    """The cities whose kelurahan a city-level user oversees: None for every city, an empty set
-    for none (kelurahan staff, strangers).
-
-    Minimal for now: superusers and every Diskominfo account oversee every city, as they do
-    today. The staff-accounts work makes it real (a Diskominfo account scoped to its city, a
-    province-wide role to several); city-wide reads such as the dashboard already ask it.
-    """
-    if is_city_staff(user):
-        return None
-    return set()

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
-from kelurahan.tenancy import is_city_staff, user_can_access, user_kelurahan_id
+from kelurahan.tenancy import user_can_access, user_kelurahan_id, user_may_see_kelurahan
 from layanan.models import Letter, LetterSettings, RequirementDocument, Resident
 from layanan.workflow import MOVES, Action
 
@@ -33,7 +33,7 @@ _LETTER_RELATIONS = ("letter_type__service", "kelurahan__kecamatan__city")
 
 
 def letters_for(user: User) -> TenantQuerySet:
-    """The letters a staff user may see: their kelurahan's (every kelurahan's for Diskominfo),
+    """The letters a staff user may see: their kelurahan's (its cities' for Diskominfo),
     none for a role that does not see letters."""
     letters = Letter.objects.for_user(user)
     return letters if user.has_perm("layanan.view_letter") else letters.none()
@@ -73,9 +73,9 @@ def role_check(user: User, permission: str, *, kelurahan_id: int) -> None:
 
 
 def may_see_full_nik(user: User, kelurahan_id: int) -> bool:
-    """Full NIKs are for staff working for that kelurahan (Diskominfo works for every one);
-    everyone else sees them masked."""
-    return is_city_staff(user) or user_kelurahan_id(user) == kelurahan_id
+    """Full NIKs are for staff working for that kelurahan (Diskominfo works for every kelurahan
+    of its cities); everyone else sees them masked."""
+    return user_may_see_kelurahan(user, kelurahan_id)
 
 
 # --- Requirement documents and resident records (staff) ------------------------------------------

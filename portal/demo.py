@@ -21,6 +21,7 @@ from kelurahan.models import (
     RT,
     RW,
     Article,
+    City,
     KarangTaruna,
     KarangTarunaActivity,
     KarangTarunaOfficer,
@@ -90,6 +91,8 @@ def demo_city_setup() -> tuple[int, list[DemoLogin]]:
             kelurahan=(
                 Kelurahan.objects.get(slug=login.kelurahan_slug) if login.kelurahan_slug else None
             ),
+            # Diskominfo of the demo city (a Diskominfo account sees only its own cities).
+            cities=City.objects.filter(code=DEMO_CITY) if login.role == roles.DISKOMINFO else (),
             full_name=f"Demo {login.role}",
         )
     _signing_authority_ensure(pajang, username="lurah.pajang")

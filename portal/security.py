@@ -1,5 +1,6 @@
 """Staff login security: the client's address, login lockouts (per username and address, and
-per address across usernames) with their page, and the two-factor login steps.
+per address across usernames) with their page, the staff invitation's password page, and the
+two-factor login steps.
 
 The two steps live under /admin/two-factor/ and look like the admin's login page; the middleware
 in portal.middleware sends every staff session that owes a step to the right one.
@@ -18,6 +19,7 @@ from axes.models import AccessAttempt, AccessLog
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth import login
 from django.db.models import Sum
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
@@ -27,7 +29,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django_ratelimit.decorators import ratelimit
 
+from kelurahan import services as kelurahan_services
+from kelurahan.forms import InvitationAcceptForm
 from portal import services
 from portal.forms import TwoFactorCodeForm
 from portal.selectors import STEP_SETUP, STEP_VERIFY, two_factor_required, two_factor_step
@@ -220,4 +226,66 @@ def two_factor_setup(request):
         # segno's own SVG: the only data in it is the otpauth:// address drawn as modules.
         qr_code=mark_safe(qr_code),  # noqa: S308
         secret=" ".join(textwrap.wrap(secret, 4)),
+    )
+
+
+INVITATION_RATE_PER_IP = "20/h"
+_INVITATION_PROBLEMS = {"unknown": 404, "used": 410, "expired": 410}
+
+
+@never_cache
+@sensitive_post_parameters("password1", "password2")
+@ratelimit(key="ip", rate=INVITATION_RATE_PER_IP, method="POST", block=True)
+def staff_invitation(request, token):
+    """The link of a staff invitation: the invitee chooses a password (Django's validators), the
+    account is made or updated with its role and place, and they are logged in, then sent to
+    set up two-factor login where it is required of them. A link that is unknown, used or
+    expired gets a page that says so; nothing is made."""
+    invitation, problem = kelurahan_services.staff_invitation_for_token(token)
+    if invitation is None:
+        return _invitation_problem(request, problem)
+    account = invitation.user or kelurahan_services.staff_invitation_account(invitation)
+    first, _sep, last = invitation.full_name.partition(" ")
+    account.first_name, account.last_name, account.email = first, last, invitation.email
+    form = InvitationAcceptForm(request.POST or None, account=account)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = kelurahan_services.staff_invitation_accept(
+                token=token, password=form.cleaned_data["password1"]
+            )
+        except kelurahan_services.InvitationError as exc:
+            return _invitation_problem(request, str(exc))
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(
+            request,
+            _("Welcome, %(name)s. Your password is set; your login name is %(username)s.")
+            % {"name": user.get_full_name() or user.get_username(), "username": user.username},
+        )
+        if two_factor_required(user):
+            return redirect(step_url(STEP_SETUP, reverse("admin:index")))
+        return redirect("admin:index")
+    return TemplateResponse(
+        request,
+        "admin/portal/staff_invitation.html",
+        {
+            **admin.site.each_context(request),
+            "title": _("Choose your password"),
+            "form": form,
+            "invitation": invitation,
+            "username": account.username,
+        },
+    )
+
+
+def _invitation_problem(request, problem: str):
+    return TemplateResponse(
+        request,
+        "admin/portal/staff_invitation_problem.html",
+        {
+            **admin.site.each_context(request),
+            "title": _("This invitation link does not work"),
+            "problem": problem,
+            "login_url": reverse("admin:login"),
+        },
+        status=_INVITATION_PROBLEMS.get(problem, 404),
     )

@@ -194,7 +194,7 @@ if _ON_POSTGRESQL:
     INSTALLED_APPS.insert(INSTALLED_APPS.index("kelurahan"), "procrastinate.contrib.django")
 PROCRASTINATE_DATABASE_ALIAS = "default"  # the queue is on the primary, never on the replica
 # Besides each app's tasks.py (found by name): the e-mail tasks.
-PROCRASTINATE_IMPORT_PATHS = ["layanan.notifications"]
+PROCRASTINATE_IMPORT_PATHS = ["layanan.notifications", "kelurahan.notifications"]
 # A job whose worker stopped sending heartbeats for this long is run again (kelurahan/tasks.py).
 TASKS_STALLED_SECONDS = env.float("TASKS_STALLED_SECONDS", default=30)
 PROCRASTINATE_WORKER_DEFAULTS = {

@@ -23,6 +23,8 @@ urlpatterns = [
     # Staff login's second step, inside /admin/ but ahead of the admin's own addresses.
     path("admin/two-factor/", security.two_factor_verify, name="two_factor_verify"),
     path("admin/two-factor/setup/", security.two_factor_setup, name="two_factor_setup"),
+    # A staff invitation's one-time link (no login; /staf/ pages are never cached).
+    path("staf/undangan/<str:token>/", security.staff_invitation, name="staff_invitation"),
 ]
 urlpatterns = [
     path("", include((urlpatterns, "portal"))),

@@ -5,7 +5,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 
 from kelurahan import roles
-from kelurahan.models import Kelurahan
+from kelurahan.models import City, Kelurahan
 from kelurahan.services import region_provision, staff_account_create
 from kelurahan.tenancy import unscoped
 from tests.redis_server import BlackHole, RedisServer
@@ -55,12 +55,27 @@ def kelurahan_b(kecamatan_laweyan):
 
 @pytest.fixture
 def make_staff(db):
-    def make(username, role, kelurahan=None):
+    def make(username, role, kelurahan=None, cities=()):
         return staff_account_create(
-            username=username, password=PASSWORD, role=role, kelurahan=kelurahan
+            username=username, password=PASSWORD, role=role, kelurahan=kelurahan, cities=cities
         )
 
     return make
+
+
+def surakarta() -> City:
+    """Kota Surakarta's row, as provisioning makes it (provisioning its kecamatan later finds
+    it by its code), so a Diskominfo account can work for it before anything is provisioned."""
+    city, _created = City.objects.get_or_create(
+        code="33.72",
+        defaults={
+            "name": "Kota Surakarta",
+            "province_name": "Jawa Tengah",
+            "slug": "kota-surakarta",
+            "is_kota": True,
+        },
+    )
+    return city
 
 
 @pytest.fixture
@@ -75,7 +90,8 @@ def operator_b(make_staff, kelurahan_b):
 
 @pytest.fixture
 def diskominfo(make_staff):
-    return make_staff("diskominfo", roles.DISKOMINFO)
+    """Diskominfo of Kota Surakarta (the city of every fixture kelurahan)."""
+    return make_staff("diskominfo", roles.DISKOMINFO, cities=[surakarta()])
 
 
 @pytest.fixture
@@ -93,7 +109,7 @@ def as_operator_b(client, operator_b):
 
 @pytest.fixture
 def as_diskominfo(client, diskominfo):
-    """The test client, logged in as Diskominfo (city staff, every kelurahan)."""
+    """The test client, logged in as Diskominfo of Kota Surakarta (every kelurahan of it)."""
     client.force_login(diskominfo)
     return client
 

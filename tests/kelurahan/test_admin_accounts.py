@@ -1,7 +1,6 @@
 """Diskominfo manages staff accounts in the admin; only a superuser hands out raw powers."""
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 
 from kelurahan import roles
 from kelurahan.models import StaffMembership
@@ -10,40 +9,30 @@ from tests.isolation import form_payload
 User = get_user_model()
 
 
-def test_diskominfo_creates_an_operator_account_for_one_kelurahan(client, diskominfo, kelurahan_a):
+def test_diskominfo_adds_accounts_by_invitation_not_with_a_typed_password(client, diskominfo):
     client.force_login(diskominfo)
-    response = client.post(
-        "/admin/auth/user/add/",
-        {
-            "username": "operator.baru",
-            "password1": "Kelurahan-Pajang-2026!",
-            "password2": "Kelurahan-Pajang-2026!",
-            "usable_password": "true",
-            "kelurahan_membership-TOTAL_FORMS": "1",
-            "kelurahan_membership-INITIAL_FORMS": "0",
-            "kelurahan_membership-0-kelurahan": kelurahan_a.pk,
-        },
-    )
-    assert response.status_code == 302
-    user = User.objects.get(username="operator.baru")
 
-    change_url = f"/admin/auth/user/{user.pk}/change/"
+    response = client.get("/admin/auth/user/add/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/auth/user/undang/"
+
+
+def test_diskominfo_moves_an_operator_to_another_kelurahan_and_role_with_one_select(
+    client, diskominfo, operator_a, kelurahan_b
+):
+    client.force_login(diskominfo)
+    change_url = f"/admin/auth/user/{operator_a.pk}/change/"
     data = form_payload(client.get(change_url))
-    data.update(
-        {
-            "is_staff": "on",
-            "groups": [Group.objects.get(name=roles.OPERATOR).pk],
-            "kelurahan_membership-TOTAL_FORMS": "1",
-            "kelurahan_membership-0-kelurahan": kelurahan_a.pk,
-        }
-    )
+    data.update({"role": roles.REDAKSI, "kelurahan": kelurahan_b.pk})
+
     response = client.post(change_url, data)
 
     assert response.status_code == 302, response.context["adminform"].form.errors
-    user.refresh_from_db()
-    assert user.is_staff and not user.is_superuser
-    assert list(user.groups.values_list("name", flat=True)) == [roles.OPERATOR]
-    assert StaffMembership.objects.get(user=user).kelurahan == kelurahan_a
+    operator_a.refresh_from_db()
+    assert operator_a.is_staff and not operator_a.is_superuser
+    assert list(operator_a.groups.values_list("name", flat=True)) == [roles.REDAKSI]
+    assert StaffMembership.objects.get(user=operator_a).kelurahan == kelurahan_b
 
 
 def test_diskominfo_cannot_make_anyone_a_superuser(client, diskominfo, operator_a):

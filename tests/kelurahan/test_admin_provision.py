@@ -1,6 +1,7 @@
 """The admin Provision screen, as Diskominfo uses it: codes typed by hand or picked from lists."""
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.test import TestCase
 from django.urls import reverse
 from django.utils.html import escape
@@ -14,6 +15,15 @@ captured_on_commit = TestCase.captureOnCommitCallbacks
 PROVISION = "/admin/kelurahan/kelurahan/provision/"
 SERENGAN = "33.72.02"
 CILEGON = "36.72"
+
+
+@pytest.fixture
+def as_provisioner(client, db):
+    """The portal administrator (a superuser): new cities are theirs to provision; Diskominfo
+    provisions only inside its own cities (tests/kelurahan/test_staff_accounts.py)."""
+    root = get_user_model().objects.create_superuser("root", "root@example.org", "x-Root-pw-9")
+    client.force_login(root)
+    return client
 
 
 def region_counts() -> tuple[int, int, int]:
@@ -90,10 +100,10 @@ def test_codes_can_be_typed_several_at_once(as_diskominfo):
     }
 
 
-def test_picking_a_city_lists_its_kecamatan_as_checkboxes(as_diskominfo):
+def test_picking_a_city_lists_its_kecamatan_as_checkboxes(as_provisioner):
     expected = regions.kecamatan_of(CILEGON)
 
-    response = as_diskominfo.get(PROVISION, {"city": CILEGON})
+    response = as_provisioner.get(PROVISION, {"city": CILEGON})
 
     assert response.status_code == 200
     choices = response.context["form"].fields["kecamatan"].choices
@@ -106,12 +116,14 @@ def test_picking_a_city_lists_its_kecamatan_as_checkboxes(as_diskominfo):
     assert region_counts() == (0, 0, 0)
 
 
-def test_posting_some_kecamatan_of_a_city_provisions_only_those(as_diskominfo):
+def test_posting_some_kecamatan_of_a_city_provisions_only_those(as_provisioner):
     picked = ["36.72.01", "36.72.03"]  # Cibeber, Pulomerak
     expected = [v.code for code in picked for v in regions.villages_under(code)]
 
     response = provision(
-        as_diskominfo, {"codes": "", "city": CILEGON, "kecamatan": picked}, query=f"?city={CILEGON}"
+        as_provisioner,
+        {"codes": "", "city": CILEGON, "kecamatan": picked},
+        query=f"?city={CILEGON}",
     )
 
     assert response.status_code == 200
@@ -121,21 +133,21 @@ def test_posting_some_kecamatan_of_a_city_provisions_only_those(as_diskominfo):
     assert list(City.objects.values_list("code", flat=True)) == [CILEGON]
 
 
-def test_posting_a_city_without_ticking_kecamatan_provisions_the_whole_city(as_diskominfo):
+def test_posting_a_city_without_ticking_kecamatan_provisions_the_whole_city(as_provisioner):
     expected = regions.villages_under(CILEGON)
 
-    response = provision(as_diskominfo, {"codes": "", "city": CILEGON}, query=f"?city={CILEGON}")
+    response = provision(as_provisioner, {"codes": "", "city": CILEGON}, query=f"?city={CILEGON}")
 
     assert result(response)["created"] == len(expected) == 43
     assert Kelurahan.objects.count() == 43
 
 
-def test_a_second_post_reports_nothing_new(as_diskominfo):
-    first = provision(as_diskominfo, {"codes": SERENGAN})
+def test_a_second_post_reports_nothing_new(as_provisioner):
+    first = provision(as_provisioner, {"codes": SERENGAN})
     counts = region_counts()
     slugs = set(Kelurahan.objects.values_list("slug", flat=True))
 
-    response = provision(as_diskominfo, {"codes": SERENGAN})
+    response = provision(as_provisioner, {"codes": SERENGAN})
 
     assert response.status_code == 200
     assert response.context["run"] != first.context["run"]
@@ -146,10 +158,10 @@ def test_a_second_post_reports_nothing_new(as_diskominfo):
     assert escape(nothing % {"existing": 7}) in response.content.decode()
 
 
-def test_a_second_post_adds_only_what_is_missing(as_diskominfo):
-    provision(as_diskominfo, {"codes": "33.72.02.1001"})
+def test_a_second_post_adds_only_what_is_missing(as_provisioner):
+    provision(as_provisioner, {"codes": "33.72.02.1001"})
 
-    response = provision(as_diskominfo, {"codes": SERENGAN})
+    response = provision(as_provisioner, {"codes": SERENGAN})
 
     assert (result(response)["created"], result(response)["existing"]) == (6, 1)
     assert Kelurahan.objects.count() == 7
@@ -166,8 +178,8 @@ def test_a_second_post_adds_only_what_is_missing(as_diskominfo):
     ],
     ids=["unknown-city", "unknown-kecamatan", "one-bad-among-good", "a-name", "malformed"],
 )
-def test_an_unknown_code_is_a_form_error_naming_it_and_writes_nothing(as_diskominfo, codes, named):
-    response = as_diskominfo.post(PROVISION, {"codes": codes})
+def test_an_unknown_code_is_a_form_error_naming_it_and_writes_nothing(as_provisioner, codes, named):
+    response = as_provisioner.post(PROVISION, {"codes": codes})
 
     assert response.status_code == 200
     form = response.context["form"]
@@ -181,8 +193,8 @@ def test_an_unknown_code_is_a_form_error_naming_it_and_writes_nothing(as_diskomi
     [{"codes": ""}, {"codes": "   ", "city": ""}, {"codes": ", ;"}],
     ids=["empty", "blank-with-empty-city", "only-separators"],
 )
-def test_an_empty_submission_is_a_clear_error(as_diskominfo, data):
-    response = as_diskominfo.post(PROVISION, data)
+def test_an_empty_submission_is_a_clear_error(as_provisioner, data):
+    response = as_provisioner.post(PROVISION, data)
 
     assert response.status_code == 200
     form = response.context["form"]
@@ -191,8 +203,8 @@ def test_an_empty_submission_is_a_clear_error(as_diskominfo, data):
     assert region_counts() == (0, 0, 0)
 
 
-def test_a_kecamatan_of_another_city_cannot_be_picked(as_diskominfo):
-    response = as_diskominfo.post(
+def test_a_kecamatan_of_another_city_cannot_be_picked(as_provisioner):
+    response = as_provisioner.post(
         f"{PROVISION}?city={CILEGON}", {"codes": "", "city": CILEGON, "kecamatan": [SERENGAN]}
     )
 
@@ -201,8 +213,8 @@ def test_a_kecamatan_of_another_city_cannot_be_picked(as_diskominfo):
     assert region_counts() == (0, 0, 0)
 
 
-def test_an_unknown_city_in_the_picker_is_a_form_error(as_diskominfo):
-    response = as_diskominfo.post(PROVISION, {"codes": "", "city": "99.99"})
+def test_an_unknown_city_in_the_picker_is_a_form_error(as_provisioner):
+    response = as_provisioner.post(PROVISION, {"codes": "", "city": "99.99"})
 
     assert response.status_code == 200
     assert "city" in response.context["form"].errors

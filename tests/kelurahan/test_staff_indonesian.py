@@ -37,9 +37,17 @@ def test_the_admin_index_names_the_accounts_app_in_indonesian(as_diskominfo):
     assert "Autentidikasi" not in html
 
 
-def test_the_user_screens_say_password_login_in_plain_indonesian(as_diskominfo, operator_a):
-    add = as_diskominfo.get("/admin/auth/user/add/").content.decode()
-    change = as_diskominfo.get(f"/admin/auth/user/{operator_a.pk}/change/").content.decode()
+@pytest.fixture
+def as_superuser(client, django_user_model):
+    root = django_user_model.objects.create_superuser("root", "root@example.org", "x-Root-pw-9")
+    client.force_login(root)
+    return client
+
+
+def test_the_user_screens_say_password_login_in_plain_indonesian(as_superuser, operator_a):
+    # Only a superuser adds an account with a typed password (Diskominfo invites).
+    add = as_superuser.get("/admin/auth/user/add/").content.decode()
+    change = as_superuser.get(f"/admin/auth/user/{operator_a.pk}/change/").content.decode()
 
     assert "Autentikasi dengan sandi" in add
     for html in (add, change):
@@ -47,13 +55,27 @@ def test_the_user_screens_say_password_login_in_plain_indonesian(as_diskominfo, 
         assert "berdasarkan-sandi" not in html
 
 
-def test_the_user_form_groups_are_a_filter_horizontal_with_an_indonesian_name(
+def test_diskominfo_picks_a_role_from_one_select_without_choose_remove_boxes(
     as_diskominfo, operator_a
 ):
     html = as_diskominfo.get(f"/admin/auth/user/{operator_a.pk}/change/").content.decode()
 
+    assert re.search(r'<select name="role"[^>]*id="id_role"', html)
+    assert "selectfilter" not in html and 'name="groups"' not in html
+    assert 'name="user_permissions"' not in html
+
+
+def test_the_superusers_permission_boxes_are_a_filter_horizontal_with_an_indonesian_name(
+    as_superuser, operator_a
+):
+    html = as_superuser.get(f"/admin/auth/user/{operator_a.pk}/change/").content.decode()
+
     # SelectFilter2.js builds the two boxes from this name and the JavaScript catalog below.
-    assert re.search(r'id="id_groups" multiple class="selectfilter" data-field-name="grup"', html)
+    assert re.search(
+        r'id="id_user_permissions" multiple class="selectfilter" '
+        r'data-field-name="hak akses pengguna"',
+        html,
+    )
     assert "/admin/jsi18n/" in html
 
 

@@ -52,3 +52,11 @@ def test_the_demo_lurah_signs_the_waiting_letter(client, demo_city, settings):
 
     letter.refresh_from_db()
     assert letter.state == "signed" and letter.signed_by == lurah
+
+
+def test_the_demo_diskominfo_manages_every_kelurahan_of_the_demo_city(client, demo_city):
+    client.force_login(get_user_model().objects.get(username="diskominfo"))
+
+    listed = client.get("/admin/kelurahan/kelurahan/").context["cl"].result_count
+
+    assert listed == demo_city.count() > 0

@@ -71,6 +71,9 @@ PUBLIC = {
     "umkm:spots",
     "umkm:spot_geojson",
     "umkm:spot",
+    # A staff invitation's one-time link: only the SHA-256 of its token is stored, so the page
+    # opens for whoever holds the e-mailed link (rate-limited; tests/kelurahan/test_staff_accounts).
+    "portal:staff_invitation",
 }
 # Unnamed patterns that are public: the favicon and public media (officials' photos; private
 # documents never live under MEDIA_ROOT).
