@@ -29,7 +29,7 @@ def private_root(settings, tmp_path):
 
 @pytest.fixture
 def city_with_letters(make_staff, kelurahan_a, kelurahan_b):
-    make_staff("diskominfo.solo", roles.DISKOMINFO)
+    make_staff("diskominfo.solo", roles.DISKOMINFO, cities=[kelurahan_a.kecamatan.city])
     make_staff("operator.pajang", roles.OPERATOR, kelurahan_a)
     today = timezone.localdate()
     for days_ago, took in ((40, 2), (20, 0), (9, 5), (3, 1)):

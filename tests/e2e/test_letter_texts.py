@@ -27,7 +27,9 @@ def test_diskominfo_edits_the_citys_opening_with_a_live_preview(
     shot(page, "texts-index-office")
     assert not axe_violations(page)
     page.get_by_role("link", name="Surat Keterangan Umum (Skuter)").click()
-    page.locator("#id_opening").wait_for()
+    # The live preview listens once its script has run: wait for the page's load, not only
+    # for the field (under load the script can land after the field appears).
+    page.wait_for_load_state("load")
 
     page.fill("#id_opening", "Kami, {jabatan_kepala} {kelurahan}, menerangkan bahwa:")
     preview = page.locator("#lettertext-preview")
