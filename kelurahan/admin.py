@@ -34,7 +34,6 @@ from kelurahan.models import (
     Kecamatan,
     Kelurahan,
     Official,
-    Service,
     TaskRun,
 )
 from kelurahan.nip import NIPField
@@ -367,77 +366,6 @@ def _article_state(request, article: Article | None) -> str:
     return _("This article is published: it is shown on the site.")
 
 
-@admin.register(Service)
-class ServiceAdmin(ScopedAdmin):
-    change_list_template = "admin/kelurahan/service/change_list.html"
-    list_display = ("name", "service_days", "cost", "is_active", "rank")
-    list_editable = ("is_active", "rank")
-    list_filter = ("is_active",)
-    search_fields = ("name",)
-    fields = (
-        "kelurahan",
-        "name",
-        "description",
-        "requirements",
-        "procedure",
-        "service_days",
-        "cost",
-        "legal_basis",
-        "rank",
-        "is_active",
-    )
-
-    def get_urls(self):
-        return [
-            path(
-                "reviewed/",
-                self.admin_site.admin_view(self.reviewed_view),
-                name="kelurahan_service_reviewed",
-            ),
-            *super().get_urls(),
-        ]
-
-    def changelist_view(self, request, extra_context=None):
-        kelurahan_id = user_kelurahan_id(request.user)
-        extra_context = {
-            **(extra_context or {}),
-            "may_confirm_review": kelurahan_id is not None and self.has_change_permission(request),
-            "reviewed_at": Kelurahan.objects.filter(pk=kelurahan_id)
-            .values_list("services_reviewed_at", flat=True)
-            .first()
-            if kelurahan_id
-            else None,
-        }
-        return super().changelist_view(request, extra_context)
-
-    def reviewed_view(self, request):
-        """Staff confirm the catalog matches what their office does (the site's checklist)."""
-        kelurahan_id = user_kelurahan_id(request.user)
-        if request.method != "POST" or kelurahan_id is None:
-            raise Http404
-        if not self.has_change_permission(request):
-            raise PermissionDenied
-        services.services_reviewed_mark(kelurahan_id=kelurahan_id, by=request.user)
-        messages.success(
-            request,
-            _("Thank you: the service catalog is marked as read and confirmed today."),
-        )
-        return HttpResponseRedirect(reverse("admin:kelurahan_service_changelist"))
-
-    def save_model(self, request, obj, form, change):
-        """A new service's slug is made from its name (kelurahan/slugs.py); it never changes."""
-        if change:
-            return super().save_model(request, obj, form, change)
-        if not is_city_staff(request.user):
-            obj.kelurahan_id = user_kelurahan_id(request.user)
-        slugs.save_with_free_slug(
-            obj,
-            text=obj.name,
-            scope=Service.objects.for_kelurahan(obj.kelurahan_id),
-            save=lambda: super(ServiceAdmin, self).save_model(request, obj, form, change),
-        )
-
-
 def _office_map_start(kelurahan: Kelurahan) -> tuple[tuple[float, float] | None, int | None]:
     """Where the office map starts when the office has no point yet: a neighbour's office in
     the same kecamatan (else the same city), close enough to find one's own street."""
@@ -741,4 +669,5 @@ admin.site.site_header = _("Portal Kelurahan administration")
 admin.site.site_title = _("Portal Kelurahan")
 admin.site.index_title = _("Staff workspace")
 
-from kelurahan import admin_accounts  # noqa: E402, F401 (staff accounts and invitations)
+# The staff accounts and the catalog screens register their admins on import.
+from kelurahan import admin_accounts, admin_catalog  # noqa: E402, F401

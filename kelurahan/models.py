@@ -653,8 +653,9 @@ class Article(KelurahanOwned):
         return self.image_alt or self.title
 
 
-class Service(KelurahanOwned):
-    """A public service in the kelurahan's catalog, with what residents must bring."""
+class ServiceContent(models.Model):
+    """What residents read about a service: the fields a city's catalog entry and a kelurahan's
+    own version share (kelurahan/catalog.py)."""
 
     slug = models.SlugField(_("slug"), max_length=80)
     name = models.CharField(_("name"), max_length=150)
@@ -671,6 +672,77 @@ class Service(KelurahanOwned):
     rank = models.PositiveSmallIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("shown on the site"), default=True)
 
+    # The fields a kelurahan's version copies from the city's entry, and compares with it.
+    CONTENT_FIELDS = (
+        "name",
+        "description",
+        "requirements",
+        "procedure",
+        "service_days",
+        "cost",
+        "legal_basis",
+        "rank",
+        "is_active",
+    )
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.name
+
+
+class CityService(ServiceContent):
+    """One service of a city's catalog, which every kelurahan of the city shows until it keeps
+    a version of its own (a Service with `city_service` set). Diskominfo edits it once for the
+    city; a change shows on every kelurahan page that follows it (public_city_content).
+
+    Not a tenant row: it belongs to the city, not to any kelurahan.
+    """
+
+    public_city_content = True
+
+    city = models.ForeignKey(
+        City, on_delete=models.CASCADE, related_name="services", verbose_name=_("regency/city")
+    )
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
+
+    objects = PageCacheQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["city", "rank", "name"]
+        verbose_name = _("city service")
+        verbose_name_plural = _("city service catalog")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["city", "slug"],
+                name="city_service_slug_unique_per_city",
+                violation_error_message=_(
+                    "Another service of this city's catalog already uses this slug; change the "
+                    "slug."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(service_days__lte=60), name="city_service_days_at_most_60"
+            ),
+        ]
+
+
+class Service(KelurahanOwned, ServiceContent):
+    """A kelurahan's own row in its service catalog: its version of a city service
+    (`city_service` set: shown instead of the city's until the kelurahan returns to it), or a
+    service only this kelurahan offers (`city_service` empty). The catalog a resident sees is the
+    city's entries plus these (kelurahan/catalog.py)."""
+
+    city_service = models.ForeignKey(
+        CityService,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="overrides",
+        verbose_name=_("city service it replaces"),
+    )
+
     class Meta:
         ordering = ["rank", "name"]
         verbose_name = _("service")
@@ -683,14 +755,18 @@ class Service(KelurahanOwned):
                     "Another service of this kelurahan already uses this slug; change the slug."
                 ),
             ),
+            models.UniqueConstraint(
+                fields=["kelurahan", "city_service"],
+                name="service_one_version_per_city_service",
+                violation_error_message=_(
+                    "This kelurahan already has its own version of this city service."
+                ),
+            ),
             models.CheckConstraint(
                 condition=Q(service_days__lte=60), name="service_days_at_most_60"
             ),
         ]
         indexes = [models.Index(fields=["kelurahan", "is_active", "rank"])]
-
-    def __str__(self):
-        return self.name
 
 
 class TaskRun(models.Model):

@@ -20,7 +20,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from kelurahan import roles
+from kelurahan import catalog, roles
 from kelurahan.lifecycle import SiteNotActive
 from kelurahan.models import (
     RT,
@@ -34,7 +34,7 @@ from kelurahan.models import (
     Kecamatan,
     Kelurahan,
     Official,
-    Service,
+    ServiceContent,
     StaffMembership,
 )
 from kelurahan.tenancy import is_city_staff, user_city_ids
@@ -127,8 +127,10 @@ def karang_taruna_for(kelurahan: Kelurahan) -> tuple[KarangTaruna | None, list, 
     )
 
 
-def services_for(kelurahan: Kelurahan) -> QuerySet[Service]:
-    return Service.objects.for_kelurahan(kelurahan).filter(is_active=True)
+def services_for(kelurahan: Kelurahan) -> list[ServiceContent]:
+    """The services the kelurahan's site shows: its city's catalog with its own versions and
+    additions (kelurahan/catalog.py)."""
+    return catalog.catalog_for(kelurahan)
 
 
 def articles_for(kelurahan: Kelurahan, *, query: str = "", kind: str = "") -> QuerySet[Article]:

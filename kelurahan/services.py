@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django_otp import device_classes
 
 from kelurahan import background, defaults, notifications, pagecache, regions, roles, selectors
+from kelurahan.catalog import city_catalog_seed
 from kelurahan.models import (
     City,
     CityStaffMembership,
@@ -27,7 +28,6 @@ from kelurahan.models import (
     Kecamatan,
     Kelurahan,
     Official,
-    Service,
     StaffInvitation,
     StaffMembership,
 )
@@ -223,13 +223,15 @@ def _provision_city(villages: list[regions.Village], taken: dict[str, set[str]])
     ids = dict(
         Kelurahan.objects.filter(code__in=[k.code for k in new_kelurahan]).values_list("code", "id")
     )
+    # The city's service catalog serves every kelurahan: nothing of it is copied (catalog.py).
+    city_catalog_seed([city.pk])
     _create_default_content([(ids[k.code], k) for k in new_kelurahan])
     kelurahan_provisioned.send(sender=Kelurahan, kelurahan_ids=sorted(ids.values()))
     return report
 
 
 def _create_default_content(kelurahan: list[tuple[int, Kelurahan]]) -> None:
-    officials, services, karang_taruna = [], [], []
+    officials, karang_taruna = [], []
     for pk, k in kelurahan:
         for position in defaults.POSITIONS[k.kind]:
             officials.append(
@@ -240,24 +242,8 @@ def _create_default_content(kelurahan: list[tuple[int, Kelurahan]]) -> None:
                     rank=position.rank,
                 )
             )
-        for rank, service in enumerate(defaults.SERVICES):
-            services.append(
-                Service(
-                    kelurahan_id=pk,
-                    slug=service.slug,
-                    name=service.name,
-                    description=service.description,
-                    requirements=service.requirements,
-                    procedure=service.procedure,
-                    service_days=service.service_days,
-                    cost=service.cost,
-                    legal_basis=service.legal_basis,
-                    rank=rank,
-                )
-            )
         karang_taruna.append(KarangTaruna(kelurahan_id=pk, name=f"Karang Taruna {k.name}"))
     Official.objects.bulk_create(officials, batch_size=BATCH_SIZE)
-    Service.objects.bulk_create(services, batch_size=BATCH_SIZE)
     KarangTaruna.objects.bulk_create(karang_taruna, batch_size=BATCH_SIZE)
 
 

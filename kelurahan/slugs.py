@@ -7,7 +7,7 @@ working.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from django.db import IntegrityError, models, transaction
 from django.utils.text import slugify
@@ -16,11 +16,19 @@ from django.utils.text import slugify
 SUFFIX_ROOM = 6
 
 
-def slug_free(queryset: models.QuerySet, text: str, *, max_length: int, fallback: str) -> str:
+def slug_free(
+    queryset: models.QuerySet,
+    text: str,
+    *,
+    max_length: int,
+    fallback: str,
+    also_taken: Collection[str] = (),
+) -> str:
     """The slug of `text`, or with the first free "-2", "-3"… among the slugs in `queryset`
-    (the rows of one kelurahan)."""
+    (the rows of one kelurahan) and `also_taken` (a kelurahan's service: its city's entries)."""
     base = slugify(text)[: max_length - SUFFIX_ROOM].strip("-") or fallback
     taken = set(queryset.filter(slug__startswith=base).values_list("slug", flat=True))
+    taken.update(also_taken)
     slug, n = base, 2
     while slug in taken:
         slug, n = f"{base}-{n}", n + 1
@@ -28,7 +36,12 @@ def slug_free(queryset: models.QuerySet, text: str, *, max_length: int, fallback
 
 
 def save_with_free_slug(
-    row: models.Model, *, text: str, scope: models.QuerySet, save: Callable[[], None]
+    row: models.Model,
+    *,
+    text: str,
+    scope: models.QuerySet,
+    save: Callable[[], None],
+    also_taken: Collection[str] = (),
 ) -> None:
     """Give a new row a free slug made from `text` and save it with `save()`.
 
@@ -39,7 +52,9 @@ def save_with_free_slug(
     max_length = row._meta.get_field("slug").max_length
     fallback = row._meta.model_name
     for attempt in range(5):
-        row.slug = slug_free(scope, text, max_length=max_length, fallback=fallback)
+        row.slug = slug_free(
+            scope, text, max_length=max_length, fallback=fallback, also_taken=also_taken
+        )
         try:
             with transaction.atomic():
                 save()

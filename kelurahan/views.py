@@ -3,10 +3,11 @@
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
 
-from kelurahan import selectors
+from kelurahan import catalog, selectors
 from kelurahan.forms import SearchForm
 from kelurahan.hosts import site_reverse
 from kelurahan.models import Article
@@ -113,7 +114,9 @@ def service_list(request, slug):
 
 def service_detail(request, slug, service):
     kelurahan = selectors.kelurahan_get_public(slug)
-    item = get_object_or_404(selectors.services_for(kelurahan), slug=service)
+    item = catalog.catalog_entry(kelurahan, service)
+    if item is None:
+        raise Http404
     return render(
         request,
         "kelurahan/service_detail.html",
@@ -176,7 +179,7 @@ def sitemap(request, slug):
     addresses = [site_reverse(kelurahan, f"kelurahan:{page}", args=args) for page in SITEMAP_PAGES]
     addresses += [
         site_reverse(kelurahan, "kelurahan:service", args=[*args, service.slug])
-        for service in selectors.services_for(kelurahan).only("slug")
+        for service in selectors.services_for(kelurahan)
     ]
     addresses += [
         site_reverse(kelurahan, "kelurahan:article", args=[*args, article.slug])

@@ -26,7 +26,11 @@ if TYPE_CHECKING:
 
 # States in which a letter has a PDF the resident may take home.
 PDF_STATES = (Letter.State.SIGNED, Letter.State.HANDED_OVER)
-_LETTER_RELATIONS = ("letter_type__service", "kelurahan__kecamatan__city")
+_LETTER_RELATIONS = (
+    "letter_type__service",
+    "letter_type__city_service",
+    "kelurahan__kecamatan__city",
+)
 
 
 # --- Letters (staff) -----------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from layanan.admin_forms import (
     IssueStartForm,
     LetterRegisterForm,
     LetterSettingsForm,
+    LetterTypeForm,
 )
 from layanan.admin_lookup import resident_lookup_view
 from layanan.admin_texts import LetterTextAdmin
@@ -732,13 +733,14 @@ class ResidentAdmin(ImportExportMixin, ScopedAdmin):
 
 @admin.register(LetterType)
 class LetterTypeAdmin(ScopedAdmin):
+    form = LetterTypeForm
     list_display = ("name", "kind_label", "classification", "online", "is_active")
     fields = (
         "kelurahan",
         "kind_label",
         "name",
         "classification",
-        "service",
+        "catalog",
         "online",
         "is_active",
     )

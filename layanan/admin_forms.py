@@ -7,9 +7,11 @@ from django.utils import formats
 from django.utils.dates import MONTHS
 from django.utils.translation import gettext_lazy as _
 
+from kelurahan.catalog import catalog_for
+from kelurahan.models import CityService
 from layanan.forms import NIKField
 from layanan.kinds import KINDS
-from layanan.models import Letter, LetterSettings
+from layanan.models import Letter, LetterSettings, LetterType
 from layanan.numbering import NumberFormatError, check_format
 
 
@@ -84,6 +86,55 @@ class ReasonForm(forms.Form):
         max_length=1000,
         help_text=_("The resident sees this; say what to fix or bring."),
     )
+
+
+def _entry_key(entry) -> str:
+    if entry is None:
+        return ""
+    return f"{'kota' if isinstance(entry, CityService) else 'kel'}-{entry.pk}"
+
+
+class LetterTypeForm(forms.ModelForm):
+    """A letter type with its catalog entry chosen from what its kelurahan's catalog holds: the
+    city's entries it follows and its own rows, in one list (two foreign keys underneath)."""
+
+    catalog = forms.ChoiceField(
+        label=_("Catalog entry"),
+        required=False,
+        help_text=_(
+            "The service whose requirements residents see and whose working days set the "
+            "promised date."
+        ),
+    )
+
+    class Meta:
+        model = LetterType
+        fields = ("name", "classification", "online", "is_active")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._entries = {}
+        if self.instance.kelurahan_id:
+            self._entries = {
+                _entry_key(e): e for e in catalog_for(self.instance.kelurahan, shown_only=False)
+            }
+        self.fields["catalog"].choices = [
+            ("", "---------"),
+            *((key, entry.name) for key, entry in self._entries.items()),
+        ]
+        self.fields["catalog"].initial = _entry_key(self.instance.catalog_entry)
+
+    def save(self, commit=True):
+        entry = self._entries.get(self.cleaned_data["catalog"])
+        letter_type = self.instance
+        if isinstance(entry, CityService):
+            letter_type.service, letter_type.city_service = None, entry
+        elif entry is not None:
+            letter_type.service = entry
+            letter_type.city_service_id = entry.city_service_id
+        else:
+            letter_type.service = letter_type.city_service = None
+        return super().save(commit)
 
 
 class LetterSettingsForm(forms.ModelForm):

@@ -40,9 +40,13 @@ class LayananConfig(AppConfig):
     }
 
     def ready(self):
+        from kelurahan.catalog import catalog_entry_changed
         from kelurahan.signals import kelurahan_provisioned
-        from layanan.services import letter_types_on_provision
+        from layanan.services import letter_types_follow_catalog, letter_types_on_provision
 
         kelurahan_provisioned.connect(
             letter_types_on_provision, dispatch_uid="layanan.letter_types"
+        )
+        catalog_entry_changed.connect(
+            letter_types_follow_catalog, dispatch_uid="layanan.letter_types_catalog"
         )

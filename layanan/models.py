@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kelurahan.models import (
     City,
+    CityService,
     Kecamatan,
     Kelurahan,
     KelurahanOwned,
@@ -82,6 +83,10 @@ class LetterType(KelurahanOwned):
         max_length=30,
         help_text=_("Archive classification (Permendagri 83/2022), e.g. 400.12.3.1."),
     )
+    # Its catalog entry: the kelurahan's own row (`service`: its version of a city service, or a
+    # service of its own) when it has one, else the city's entry it follows (`city_service`).
+    # Returning to the city's version deletes the kelurahan's row, so `service` falls back to
+    # empty and the city's entry counts again (LETTER_SERVICE_DAYS, catalog_entry).
     service = models.ForeignKey(
         Service,
         on_delete=models.SET_NULL,
@@ -89,6 +94,14 @@ class LetterType(KelurahanOwned):
         blank=True,
         related_name="+",
         verbose_name=_("catalog entry"),
+    )
+    city_service = models.ForeignKey(
+        CityService,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("city catalog entry"),
     )
     online = models.BooleanField(_("can be requested online"), default=True)
     is_active = models.BooleanField(_("in use"), default=True)
@@ -105,6 +118,11 @@ class LetterType(KelurahanOwned):
 
     def __str__(self):
         return self.name
+
+    @property
+    def catalog_entry(self) -> Service | CityService | None:
+        """The catalog entry whose promise (service_days) and requirements this type carries."""
+        return self.service or self.city_service
 
 
 class LetterText(models.Model):

@@ -17,8 +17,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from kelurahan import workdays
+from kelurahan.catalog import catalog_for
 from kelurahan.hosts import site_reverse
-from kelurahan.models import CityDayOff, Kelurahan, Service
+from kelurahan.models import CityDayOff, CityService, Kelurahan, Service, ServiceContent
 from kelurahan.regions import UnknownRegion, get_region
 from layanan.forms import LetterForm
 from layanan.kinds import KINDS, LetterKind
@@ -55,7 +56,8 @@ class OnlineKind:
 
     kind: LetterKind
     name: str  # the kelurahan's name for it
-    service_id: int | None  # its catalog entry, if the kelurahan linked one
+    service_id: int | None  # its catalog entry of the kelurahan's own, if it has one
+    city_service_id: int | None  # else the city's entry it is tied to
     catalog_slug: str  # the default catalog entry, for types not made yet
 
 
@@ -75,16 +77,18 @@ def online_request_kinds(kelurahan: Kelurahan) -> list[OnlineKind]:
     types = {
         row["kind"]: row
         for row in LetterType.objects.for_kelurahan(kelurahan).values(
-            "kind", "name", "online", "is_active", "service_id"
+            "kind", "name", "online", "is_active", "service_id", "city_service_id"
         )
     }
     found = []
     for key, kind in KINDS.items():
         row = types.get(key)
         if row is None:
-            found.append(OnlineKind(kind, kind.name, None, kind.catalog_slug))
+            found.append(OnlineKind(kind, kind.name, None, None, kind.catalog_slug))
         elif row["online"] and row["is_active"]:
-            found.append(OnlineKind(kind, row["name"], row["service_id"], ""))
+            found.append(
+                OnlineKind(kind, row["name"], row["service_id"], row["city_service_id"], "")
+            )
     return found
 
 
@@ -96,12 +100,22 @@ def online_request_kind(kelurahan: Kelurahan, key: str) -> OnlineKind:
     raise Http404
 
 
-def online_request_service(kelurahan: Kelurahan, online: OnlineKind) -> Service | None:
-    """The catalog entry (with its requirements) of a letter type open to online requests."""
-    services = Service.objects.for_kelurahan(kelurahan).filter(is_active=True)
-    if online.service_id:
-        return services.filter(pk=online.service_id).first()
-    return services.filter(slug=online.catalog_slug).first()
+def online_request_service(kelurahan: Kelurahan, online: OnlineKind) -> ServiceContent | None:
+    """The catalog entry (with its requirements) of a letter type open to online requests: the
+    one it is tied to, else the entry of its kind's default slug, as the kelurahan shows it."""
+    entries = catalog_for(kelurahan)
+    if online.service_id or online.city_service_id:
+        return next(
+            (
+                e
+                for e in entries
+                if (isinstance(e, Service) and e.pk == online.service_id)
+                or (isinstance(e, CityService) and e.pk == online.city_service_id)
+                or (isinstance(e, Service) and e.city_service_id == online.city_service_id)
+            ),
+            None,
+        )
+    return next((e for e in entries if e.slug == online.catalog_slug), None)
 
 
 def letter_timeline(letter: Letter) -> list[LetterEvent]:
@@ -188,7 +202,7 @@ def letter_expected_date(letter: Letter) -> datetime.date | None:
     over, rejected, void), or when its kind is tied to no service and so promises nothing."""
     if letter.state not in (Letter.State.SUBMITTED, Letter.State.VERIFIED):
         return None
-    service = letter.letter_type.service
+    service = letter.letter_type.catalog_entry
     if service is None:
         return None
     return workdays.expected_date(
@@ -199,6 +213,19 @@ def letter_expected_date(letter: Letter) -> datetime.date | None:
 
 
 OPEN_STATES = (Letter.State.SUBMITTED, Letter.State.VERIFIED)
+
+# A letter's promise is its type's catalog entry: the kelurahan's own row when it has one, else
+# the city's entry it follows (LetterType.catalog_entry, in SQL).
+_OWN_ENTRY = "letter_type__service__service_days"
+_CITY_ENTRY = "letter_type__city_service__service_days"
+_TIED_TO_A_SERVICE = Q(letter_type__service__isnull=False) | Q(
+    letter_type__city_service__isnull=False
+)
+
+
+def _promising(days: int) -> Q:
+    """Letters whose catalog entry promises `days` working days."""
+    return Q(**{_OWN_ENTRY: days}) | Q(letter_type__service__isnull=True, **{_CITY_ENTRY: days})
 
 
 def letters_past_promise(letters, *, city_id: int | None, today: datetime.date | None = None):
@@ -213,22 +240,19 @@ def letters_past_promise(letters, *, city_id: int | None, today: datetime.date |
     calendar = workdays.Calendar.for_city(city_id, _earliest_arrival(today, promised), today)
     bound = Q()
     for days in promised:
-        bound |= Q(
-            letter_type__service__service_days=days,
-            created_at__lt=_overdue_if_before(calendar, today, days),
-        )
+        bound |= _promising(days) & Q(created_at__lt=_overdue_if_before(calendar, today, days))
     return open_letters.filter(bound)
 
 
 def _open_and_promised(letters):
     """The open letters tied to a service, and the distinct promised days among them (a query)."""
-    open_letters = letters.filter(state__in=OPEN_STATES, letter_type__service__isnull=False)
+    open_letters = letters.filter(_TIED_TO_A_SERVICE, state__in=OPEN_STATES)
     promised = sorted(
-        set(
-            open_letters.order_by()
-            .values_list("letter_type__service__service_days", flat=True)
-            .distinct()
-        )
+        {
+            own if own is not None else city
+            for own, city in open_letters.order_by().values_list(_OWN_ENTRY, _CITY_ENTRY).distinct()
+        }
+        - {None}
     )
     return open_letters, promised
 
@@ -314,7 +338,9 @@ def _oldest(letters, count: int) -> list[Letter]:
     """The first few of a queue, oldest first; no query for an empty one."""
     if not count:
         return []
-    ordered = letters.select_related("letter_type__service").order_by("created_at", "pk")
+    ordered = letters.select_related("letter_type__service", "letter_type__city_service").order_by(
+        "created_at", "pk"
+    )
     return list(ordered[:WORK_LIST_LENGTH])
 
 
@@ -323,7 +349,7 @@ def _expected_dates_attach(letters: list[Letter], *, city_id: int | None) -> Non
     open_letters = [
         letter
         for letter in letters
-        if letter.state in OPEN_STATES and letter.letter_type.service_id is not None
+        if letter.state in OPEN_STATES and letter.letter_type.catalog_entry is not None
     ]
     for letter in letters:
         letter.expected = None
@@ -333,7 +359,7 @@ def _expected_dates_attach(letters: list[Letter], *, city_id: int | None) -> Non
     calendar = workdays.Calendar.for_city(city_id, start)
     for letter in open_letters:
         letter.expected = calendar.add(
-            timezone.localdate(letter.created_at), letter.letter_type.service.service_days
+            timezone.localdate(letter.created_at), letter.letter_type.catalog_entry.service_days
         )
 
 
@@ -394,15 +420,13 @@ def letters_past_promise_everywhere(letters, *, today: datetime.date | None = No
     national = workdays.Calendar()
     bound = Q()
     for days in promised:
-        elsewhere = Q(letter_type__service__service_days=days)
-        elsewhere &= Q(created_at__lt=arrived_by(national, days))
+        elsewhere = _promising(days) & Q(created_at__lt=arrived_by(national, days))
         if own_days_off:
             elsewhere &= ~Q(**{f"{city}__in": list(own_days_off)})
         bound |= elsewhere
         for city_id, days_off in own_days_off.items():
-            bound |= Q(
+            bound |= _promising(days) & Q(
                 **{city: city_id},
-                letter_type__service__service_days=days,
                 created_at__lt=arrived_by(workdays.Calendar(days_off), days),
             )
     return open_letters.filter(bound)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings as django_settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import formats, timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
@@ -25,7 +26,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from kelurahan import background
 from kelurahan.hosts import site_reverse
-from kelurahan.models import Kelurahan, Service
+from kelurahan.models import CityService, Kelurahan, Service
 from layanan import access, notifications, register_upkeep, tally
 from layanan.documents import CheckedDocument
 from layanan.kinds import KINDS
@@ -83,7 +84,16 @@ def letter_types_create(*, kelurahan_ids: Sequence[int]) -> None:
     kinds a kelurahan already has are left as they are. Runs when kelurahan are provisioned
     (the `kelurahan_provisioned` signal), so the operator finds the types to edit at once."""
     catalog_slugs = [kind.catalog_slug for kind in KINDS.values()]
-    services = {
+    cities = dict(
+        Kelurahan.objects.filter(pk__in=kelurahan_ids).values_list("pk", "kecamatan__city_id")
+    )
+    city_services = {
+        (city_id, slug): pk
+        for pk, city_id, slug in CityService.objects.filter(
+            city_id__in=set(cities.values()), slug__in=catalog_slugs
+        ).values_list("pk", "city_id", "slug")
+    }
+    own = {
         (kelurahan_id, slug): pk
         for pk, kelurahan_id, slug in Service.objects.unscoped(
             "catalog entries of the kelurahan being given letter types"
@@ -98,7 +108,8 @@ def letter_types_create(*, kelurahan_ids: Sequence[int]) -> None:
                 kind=kind.key,
                 name=kind.name,
                 classification=kind.classification,
-                service_id=services.get((kelurahan_id, kind.catalog_slug)),
+                service_id=own.get((kelurahan_id, kind.catalog_slug)),
+                city_service_id=city_services.get((cities[kelurahan_id], kind.catalog_slug)),
             )
             for kelurahan_id in kelurahan_ids
             for kind in KINDS.values()
@@ -114,6 +125,16 @@ def letter_types_on_provision(sender, *, kelurahan_ids: Sequence[int], **kwargs)
         Kelurahan.objects.filter(pk__in=kelurahan_ids).values_list("kecamatan__city_id", flat=True)
     )
     letter_texts_seed(city_ids=city_ids)
+
+
+def letter_types_follow_catalog(
+    sender, *, kelurahan_id: int, city_service_id: int, service_id: int | None, **kwargs
+) -> None:
+    """A kelurahan made its own version of a city service (`service_id`) or went back to the
+    city's (None): its letter types tied to that entry carry the entry it now shows."""
+    LetterType.objects.for_kelurahan(kelurahan_id).filter(
+        Q(city_service_id=city_service_id) | Q(service__city_service_id=city_service_id)
+    ).update(service_id=service_id, city_service_id=city_service_id)
 
 
 def letter_types_ensure(*, kelurahan: Kelurahan) -> dict[str, LetterType]:

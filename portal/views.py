@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kelurahan import hosts, selectors
 from kelurahan.forms import KelurahanSearchForm
-from kelurahan.models import City, Kecamatan
+from kelurahan.models import City, CityService, Kecamatan
 from layanan.selectors import online_request_kinds
 
 
@@ -67,12 +67,24 @@ def kelurahan_services(request, slug):
     """
     kelurahan = selectors.kelurahan_get_public(slug)
     services = list(selectors.services_for(kelurahan))
-    by_id = {service.pk: service for service in services}
+    by_entry = {}
+    for service in services:
+        # A kelurahan's own row answers for its id and for the city entry it replaces.
+        if isinstance(service, CityService):
+            by_entry[("kota", service.pk)] = service
+        else:
+            by_entry[("kel", service.pk)] = service
+            if service.city_service_id:
+                by_entry[("kota", service.city_service_id)] = service
     by_slug = {service.slug: service for service in services}
     others = []
     for online in online_request_kinds(kelurahan):
         url = reverse("layanan:request", args=[kelurahan.slug, online.kind.key])
-        service = by_id.get(online.service_id) or by_slug.get(online.catalog_slug)
+        service = (
+            by_entry.get(("kel", online.service_id))
+            or by_entry.get(("kota", online.city_service_id))
+            or by_slug.get(online.catalog_slug)
+        )
         if service is not None and not hasattr(service, "online_request_url"):
             service.online_request_url = url
         else:

@@ -8,7 +8,15 @@ from dataclasses import dataclass
 from django.db import connection
 
 from kelurahan import regions
-from kelurahan.models import City, KarangTaruna, Kecamatan, Kelurahan, Official, Service
+from kelurahan.models import (
+    City,
+    CityService,
+    KarangTaruna,
+    Kecamatan,
+    Kelurahan,
+    Official,
+    Service,
+)
 from kelurahan.services import CityReport, ProvisionReport, region_provision
 from tests.bench import database
 from tests.bench.report import megabytes, number, table
@@ -21,7 +29,8 @@ TABLES = (
     ("kecamatan", Kecamatan),
     ("kelurahan", Kelurahan),
     ("officials", Official),
-    ("services", Service),
+    ("city services", CityService),  # the one catalog per city (kelurahan/catalog.py)
+    ("kelurahan services", Service),  # versions and services of its own: none at first
     ("karang taruna", KarangTaruna),
 )
 

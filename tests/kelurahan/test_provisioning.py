@@ -9,8 +9,10 @@ from django.core.management.base import CommandError
 from django.utils.text import slugify
 
 from kelurahan import defaults, regions, services
+from kelurahan.catalog import catalog_for
 from kelurahan.models import (
     City,
+    CityService,
     KarangTaruna,
     Kecamatan,
     Kelurahan,
@@ -188,8 +190,12 @@ def test_a_new_kelurahan_or_desa_gets_its_staff_positions_with_empty_names(
 def test_a_new_kelurahan_gets_a_free_service_catalog_with_requirements_and_legal_basis():
     region_provision(codes=["33.72.01.1001"])
 
-    catalog = list(Service.objects.for_kelurahan(Kelurahan.objects.get()))
+    pajang = Kelurahan.objects.get()
+    catalog = catalog_for(pajang)
     assert len(catalog) >= 10
+    # The city's catalog: nothing is copied into the kelurahan.
+    assert all(isinstance(s, CityService) for s in catalog)
+    assert not Service.objects.for_kelurahan(pajang).exists()
     assert len({s.slug for s in catalog}) == len(catalog)
     for service in catalog:
         assert service.cost == "Gratis", service.slug
@@ -214,9 +220,11 @@ def test_every_kelurahan_of_a_city_gets_its_own_default_content():
     region_provision(codes=["33.11.01", "33.72.01"])  # desa and kelurahan in one run
 
     kinds = dict(Kelurahan.objects.values_list("id", "kind"))
-    services_per = Counter(Service.objects.values_list("kelurahan_id", flat=True))
     officials_per = Counter(Official.objects.values_list("kelurahan_id", flat=True))
-    assert services_per == {pk: len(defaults.SERVICES) for pk in kinds}
+    # One catalog per city, none copied into its kelurahan (kelurahan/catalog.py).
+    entries_per_city = Counter(CityService.objects.values_list("city__code", flat=True))
+    assert entries_per_city == {"33.11": len(defaults.SERVICES), "33.72": len(defaults.SERVICES)}
+    assert not Service.objects.exists()
     assert officials_per == {pk: len(defaults.POSITIONS[kind]) for pk, kind in kinds.items()}
     assert set(KarangTaruna.objects.values_list("kelurahan_id", flat=True)) == set(kinds)
     assert set(kinds.values()) == {"desa", "kelurahan"}

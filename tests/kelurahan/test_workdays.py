@@ -70,7 +70,7 @@ def test_the_receipt_and_the_tracking_page_show_the_expected_date(client, kelura
     response = client.post(request_url(kelurahan_a), request_form())
     assert response.status_code == 302
     letter = Letter.objects.get()
-    service = letter.letter_type.service
+    service = letter.letter_type.catalog_entry  # the city's entry the kelurahan follows
     service.service_days = 1
     service.save()
     arrived = datetime.datetime(2026, 12, 23, 10, 0, tzinfo=timezone.get_current_timezone())

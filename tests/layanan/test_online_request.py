@@ -106,7 +106,7 @@ def test_the_service_list_writes_nothing_and_stays_within_six_queries(
 
 def test_a_letter_type_without_a_listed_service_is_still_offered(client, kelurahan_a):
     skuter = letter_type(kelurahan_a)
-    skuter.service = None
+    skuter.service = skuter.city_service = None
     skuter.save()
 
     response = client.get(services_url(kelurahan_a))
@@ -219,7 +219,7 @@ def test_every_form_has_the_letters_own_fields_contact_and_documents(
 def test_the_form_lists_the_requirements_of_the_letters_catalog_entry(client, kelurahan_a):
     response = client.get(request_url(kelurahan_a, "domisili"))
 
-    for line in letter_type(kelurahan_a, "domisili").service.requirements.splitlines():
+    for line in letter_type(kelurahan_a, "domisili").catalog_entry.requirements.splitlines():
         assertContains(response, line.strip())
 
 

@@ -18,7 +18,7 @@ D = datetime.date
 def test_letters_past_their_promised_date_in_a_fixed_number_of_queries(
     kelurahan_a, submitted_letter, django_assert_num_queries
 ):
-    service = submitted_letter.letter_type.service
+    service = submitted_letter.letter_type.catalog_entry
     service.service_days = 1
     service.save()
     zone = timezone.get_current_timezone()

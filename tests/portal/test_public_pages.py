@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
+from kelurahan.catalog import catalog_entry, catalog_for, service_customise
 from kelurahan.models import (
     RW,
     Article,
@@ -19,7 +20,6 @@ from kelurahan.models import (
     KarangTarunaOfficer,
     Kelurahan,
     Official,
-    Service,
 )
 from kelurahan.services import region_provision
 from tests.factories import (
@@ -202,7 +202,7 @@ def test_search_words_are_escaped(client, kecamatan_laweyan):
 def test_a_kelurahan_home_shows_its_head_news_services_and_contact(client, pajang):
     head = Official.objects.for_kelurahan(pajang).get(level=Official.Level.HEAD)
     latest = list(Article.objects.for_kelurahan(pajang).published()[:4])
-    catalog = list(Service.objects.for_kelurahan(pajang))
+    catalog = catalog_for(pajang)
 
     response = client.get(url(pajang))
 
@@ -314,7 +314,7 @@ def test_a_kelurahan_article_page_shows_the_whole_article(client, pajang):
 def test_every_page_of_a_full_kelurahan_and_the_city_takes_at_most_six_queries(
     client, pajang, django_assert_max_num_queries
 ):
-    service = Service.objects.for_kelurahan(pajang).first()
+    service = catalog_for(pajang)[0]
     article = Article.objects.for_kelurahan(pajang).published().first()
     urls = [
         "/",
@@ -370,7 +370,7 @@ def test_an_empty_kelurahan_still_shows_its_welcome_positions_and_karang_taruna(
 
 
 def test_the_default_service_catalog_shows_requirements_and_cost(client, empty_kelurahan):
-    catalog = list(Service.objects.for_kelurahan(empty_kelurahan))
+    catalog = catalog_for(empty_kelurahan)
 
     response = client.get(url(empty_kelurahan, "layanan/"))
 
@@ -383,7 +383,7 @@ def test_the_default_service_catalog_shows_requirements_and_cost(client, empty_k
 
 
 def test_a_service_page_shows_requirements_procedure_cost_and_legal_basis(client, empty_kelurahan):
-    service = Service.objects.for_kelurahan(empty_kelurahan).get(slug="keterangan-domisili")
+    service = catalog_entry(empty_kelurahan, "keterangan-domisili")
 
     response = client.get(url(empty_kelurahan, "layanan/keterangan-domisili/"))
 
@@ -395,9 +395,11 @@ def test_a_service_page_shows_requirements_procedure_cost_and_legal_basis(client
 
 
 def test_a_hidden_service_is_neither_listed_nor_shown(client, empty_kelurahan):
-    Service.objects.for_kelurahan(empty_kelurahan).filter(slug="keterangan-domisili").update(
-        is_active=False
-    )
+    # Hidden in the kelurahan's own version of the city's entry.
+    entry = catalog_entry(empty_kelurahan, "keterangan-domisili")
+    version = service_customise(kelurahan=empty_kelurahan, city_service=entry)
+    version.is_active = False
+    version.save()
 
     listing = client.get(url(empty_kelurahan, "layanan/"))
     detail = client.get(url(empty_kelurahan, "layanan/keterangan-domisili/"))
