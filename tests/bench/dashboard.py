@@ -285,6 +285,13 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 print("Provisioning ...", flush=True)
                 provision_seconds = provision(args.cities)
+                database.settle(connection)
+                print(
+                    "Database size after provisioning, before the fill "
+                    f"({database.SIZE_SOURCE[connection.vendor]}): "
+                    f"{megabytes(database.database_size(connection))}",
+                    flush=True,
+                )
                 started = time.perf_counter()
                 filled = fill(letter_sites=args.letter_sites, letters_per_site=args.letters)
                 fill_seconds = time.perf_counter() - started

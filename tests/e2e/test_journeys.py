@@ -8,10 +8,12 @@ never the operator's), and both are watched for console errors and uncaught exce
 from __future__ import annotations
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
 import zxingcpp
+from django.core import mail
 from django.utils import translation
 from django.utils.functional import empty
 
@@ -316,29 +318,32 @@ def test_an_operator_issues_a_death_letter_by_nik_has_it_signed_an_and_rejects_a
         shot(resident, "resident-rejected")
 
 
-def test_diskominfo_provisions_a_kelurahan_and_its_site_is_live(
+def test_diskominfo_provisions_a_kecamatan_invites_its_operator_activates_it_and_sees_it(
     page, shot, make_staff, kecamatan_laweyan
 ):
+    """Diskominfo's journey: provision a kecamatan, invite an operator of one of its kelurahan,
+    activate that site after the checklist, and find it on the city dashboard."""
     make_staff(
         "diskominfo.kota", roles.DISKOMINFO, cities=[kecamatan_laweyan.first().kecamatan.city]
     )
     page.set_viewport_size(DESK)
     code = "33.72.02.1001"  # Joyotakan, Kecamatan Serengan
-    assert not Kelurahan.objects.filter(code=code).exists()
+    assert not Kelurahan.objects.filter(kecamatan__code="33.72.02").exists()
 
     log_in(page, "diskominfo.kota")
     page.goto("/admin/kelurahan/kelurahan/")
     page.locator("a[href$='/provision/']").first.click()
     page.wait_for_url("**/admin/kelurahan/kelurahan/provision/")
     shot(page, "provision-form")
-    page.fill("#id_codes", code)
+    page.fill("#id_codes", "33.72.02")  # the whole kecamatan
     page.locator("form[method=post] input[type=submit]").click()
     # The work runs as a background task (in the server's process here, after the commit); the
     # browser lands on its progress page, which shows the result once it is done.
     page.wait_for_url("**/admin/kelurahan/taskrun/*/change/")
-    link = page.locator("#content-main ul a[href^='/k/']")
-    link.wait_for()
+    page.locator("#content-main ul a[href^='/k/']").first.wait_for()
     assert page.locator("#task-progress").get_attribute("value") == "100"
+    serengan = Kelurahan.objects.filter(kecamatan__code="33.72.02")
+    assert serengan.count() == page.locator("#content-main ul a[href^='/k/']").count() > 1
     shot(page, "provisioned")
     violations = axe_violations(page)
     assert not violations, describe(violations)
@@ -346,7 +351,7 @@ def test_diskominfo_provisions_a_kelurahan_and_its_site_is_live(
     shot(page, "provisioned-phone")
     page.set_viewport_size(DESK)
     kelurahan = Kelurahan.objects.get(code=code)
-    assert link.get_attribute("href") == f"/k/{kelurahan.slug}/"
+    link = page.locator(f"#content-main ul a[href='/k/{kelurahan.slug}/']")
 
     # A new site is "belum aktif": it says it is being prepared until Diskominfo activates it.
     link.click()
@@ -356,16 +361,43 @@ def test_diskominfo_provisions_a_kelurahan_and_its_site_is_live(
     violations = axe_violations(page)
     assert not violations, describe(violations)
 
+    # Its operator is invited and sets a password from the one-time link.
+    page.goto("/admin/auth/user/undang/")
+    page.fill("#id_full_name", "Sri Rahayu")
+    page.fill("#id_email", "sri.joyotakan@example.org")
+    page.select_option("#id_role", roles.OPERATOR)
+    page.select_option("#id_kelurahan", str(kelurahan.pk))
+    page.click("input[type=submit]")
+    page.wait_for_url("**/admin/auth/user/")
+    link_in_mail = re.search(r"https?://\S+(/staf/undangan/[\w-]+/)", mail.outbox[-1].body)
+    page.context.clear_cookies()  # the invitee's own browser
+    page.goto(link_in_mail[1])
+    page.fill("#id_password1", "Sapu-Lidi-Kampung-47")
+    page.fill("#id_password2", "Sapu-Lidi-Kampung-47")
+    page.click("input[type=submit]")
+    page.wait_for_url("**/admin/")
+    page.context.clear_cookies()
+    log_in(page, "diskominfo.kota")
+
     page.goto("/admin/kelurahan/kelurahan/?situs=belum")
     page.locator(f"input[name=_selected_action][value='{kelurahan.pk}']").check()
     page.select_option("select[name=action]", "sites_activate")
     page.locator("button[name=index]").click()
-    page.get_by_text("Belum ada akun Operator.").wait_for()  # the checklist warns
+    page.get_by_text("Alamat kantor masih kosong.").first.wait_for()  # still warns
+    assert not page.get_by_text("Belum ada akun Operator.").count()  # the operator is there
     shot(page, "activate-confirm")
     page.locator("#content-main input[type=submit]").click()
     page.wait_for_url("**/admin/kelurahan/kelurahan/*")
     kelurahan.refresh_from_db()
     assert kelurahan.is_active
+
+    # The dashboard counts it: Kecamatan Serengan has one site online.
+    page.goto("/admin/")
+    page.get_by_role("link", name="Kota Surakarta").first.click()
+    row = page.locator(".dash-table tbody tr", has_text="Serengan")
+    row.wait_for()
+    shot(page, "dashboard-serengan")
+    assert f"1 / {serengan.count()}" in row.inner_text()  # one of its sites online
 
     page.goto(f"/k/{kelurahan.slug}/")
     page.set_viewport_size({"width": 360, "height": 740})
