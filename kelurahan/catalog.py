@@ -4,7 +4,7 @@ which it can drop again to follow the city. A kelurahan may also list services o
 (a Service without `city_service`).
 
 Nothing is copied when a kelurahan is provisioned: its catalog is read as the city's entries
-minus those it replaced, plus its own rows, in two queries (`catalog_for`). A change to the city's
+minus those it replaced, plus its own rows (`catalog_for`: one query, two when it has rows). A change to the city's
 catalog therefore shows at every kelurahan that follows it on the next request (CityService is
 `public_city_content`, so saving it empties the cached public pages).
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.db.models import Exists
 from django.dispatch import Signal
 
 from kelurahan import defaults
@@ -37,14 +38,16 @@ def _city_id(kelurahan: Kelurahan) -> int:
 def catalog_for(kelurahan: Kelurahan, *, shown_only: bool = True) -> list[ServiceContent]:
     """The kelurahan's catalog, in order: the city's entries it follows and its own rows. A
     version of its own that is hidden hides the city's entry too (the office does not offer it).
-    Two queries."""
-    own = list(Service.objects.for_kelurahan(kelurahan))
+
+    One query when the kelurahan keeps nothing of its own (most do: it asks, with the city's
+    entries, whether it has any row), two when it does."""
+    own_rows = Service.objects.for_kelurahan(kelurahan)
+    city_entries = list(
+        CityService.objects.filter(city_id=_city_id(kelurahan)).annotate(has_own=Exists(own_rows))
+    )
+    own = list(own_rows) if not city_entries or city_entries[0].has_own else []
     replaced = {row.city_service_id for row in own if row.city_service_id}
-    followed = [
-        entry
-        for entry in CityService.objects.filter(city_id=_city_id(kelurahan))
-        if entry.pk not in replaced
-    ]
+    followed = [entry for entry in city_entries if entry.pk not in replaced]
     entries = [e for e in [*own, *followed] if e.is_active or not shown_only]
     entries.sort(key=lambda e: (e.rank, e.name.lower()))
     return entries

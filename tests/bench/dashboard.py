@@ -266,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
         from django.test import Client
 
         from kelurahan import roles
-        from kelurahan.models import City, Kecamatan
+        from kelurahan.models import City, CityStaffMembership, Kecamatan
         from kelurahan.services import staff_account_create
         from layanan.models import LetterTally
         from layanan.tally import letter_tally_rebuild
@@ -304,13 +304,20 @@ def main(argv: list[str] | None = None) -> int:
                 f"{fill_seconds:.0f} s, tally rebuilt in {rebuild_seconds:.1f} s",
                 flush=True,
             )
+            # A national Diskominfo role: every city is one of its cities (a Diskominfo
+            # account without cities sees nothing, so its pages would measure an empty table).
             diskominfo = User.objects.filter(username="diskominfo").first() or (
                 staff_account_create(
                     username="diskominfo",
                     password=PASSWORD,
                     role=roles.DISKOMINFO,
                     kelurahan=None,
+                    cities=list(City.objects.all()),
                 )
+            )
+            CityStaffMembership.objects.bulk_create(
+                [CityStaffMembership(user=diskominfo, city=city) for city in City.objects.all()],
+                ignore_conflicts=True,  # an earlier run's account (--reuse) has them already
             )
             client = Client()
             client.force_login(diskominfo)

@@ -163,15 +163,21 @@ def test_a_kelurahan_service_of_its_own_does_not_take_a_city_slug(as_operator_a,
     assert len([e for e in catalog_for(kelurahan_a) if e.slug == own.slug]) == 1
 
 
-def test_the_catalog_costs_two_queries_and_no_copy_per_kelurahan(
+def test_the_catalog_costs_one_query_and_no_copy_per_kelurahan(
     kecamatan_laweyan, django_assert_num_queries
 ):
     pajang = kecamatan_laweyan.select_related("kecamatan").get(code="33.72.01.1001")
     with unscoped("count rows"):
         assert Service.objects.count() == 0
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         entries = catalog_for(pajang)
     assert len(entries) == len(defaults.SERVICES)
+
+    service_customise(kelurahan=pajang, city_service=city_entry(pajang))
+    with django_assert_num_queries(2):  # its own rows too, once it has some
+        entries = catalog_for(pajang)
+    assert len(entries) == len(defaults.SERVICES)
+    assert sum(isinstance(e, Service) for e in entries) == 1
 
 
 def test_the_migration_keeps_different_rows_as_versions_and_drops_equal_ones(kelurahan_a):
