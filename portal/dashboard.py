@@ -27,11 +27,13 @@ import io
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import attrgetter
 from urllib.parse import urlencode
 
 import openpyxl
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, Exists, Max, Q, Sum, Value, When
+from django.db.models import Case, CharField, Count, Exists, Max, Q, Sum, Value, When
+from django.db.models.functions import Cast, Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -66,6 +68,20 @@ OWNED_LOOKUPS = {
 }
 
 
+def _as_text(field: str) -> Cast:
+    """A timestamp column as the database's ISO text (see Figures.last_change_key)."""
+    return Cast(field, output_field=CharField())
+
+
+def _moment(text: str | None) -> datetime.datetime | None:
+    """The moment of a timestamp as _as_text gave it: PostgreSQL writes "+00" (its session is
+    in UTC), SQLite no offset (Django keeps UTC there)."""
+    if not text:
+        return None
+    moment = datetime.datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
+
+
 def percentile(histogram: list[int] | None, fraction: float) -> int | None:
     """The nearest-rank percentile of whole working days: the smallest number of days within
     which at least `fraction` of the letters were signed (median: 0.5). None without letters."""
@@ -86,7 +102,7 @@ def days_text(days: int | None) -> str:
     return f"{days}+" if days >= LetterTally.TURNAROUND_CAP else str(days)
 
 
-@dataclass
+@dataclass(slots=True)  # 83,762 rows on the national kelurahan page: slots save a third
 class Figures:
     """The dashboard's figures for one row (a city, a kecamatan, a kelurahan) or their total."""
 
@@ -95,12 +111,19 @@ class Figures:
     checks_done: int = 0  # checklist items done, summed over the sites
     operators: int = 0
     signers: int = 0
-    last_change: datetime.datetime | None = None
+    # The newest content change as the database's ISO text (it sorts like the moment it is):
+    # parsing 83,762 timestamps into datetimes costs more than the rest of the national
+    # kelurahan page, so only the rows shown (and the exports) become datetimes (last_change).
+    last_change_key: str | None = None
     letters_month: int = 0
     letters_year: int = 0
     online_year: int = 0
     late: int = 0
     histogram: list[int] | None = None  # this year's letters by turnaround (0..30+ days)
+
+    @property
+    def last_change(self) -> datetime.datetime | None:
+        return _moment(self.last_change_key)
 
     @property
     def completeness(self) -> int | None:
@@ -128,32 +151,38 @@ class Figures:
     def p90_text(self) -> str:
         return days_text(self.p90)
 
-    def add(self, other: Figures) -> None:
-        for name in (
-            "sites",
-            "active",
-            "checks_done",
-            "operators",
-            "signers",
-            "letters_month",
-            "letters_year",
-            "online_year",
-            "late",
-        ):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        if other.last_change and (not self.last_change or other.last_change > self.last_change):
-            self.last_change = other.last_change
-        if other.histogram:
-            self.histogram = self.histogram or [0] * (LetterTally.TURNAROUND_CAP + 1)
-            self.histogram = [a + b for a, b in zip(self.histogram, other.histogram, strict=True)]
+    SUMMED = (
+        "sites",
+        "active",
+        "checks_done",
+        "operators",
+        "signers",
+        "letters_month",
+        "letters_year",
+        "online_year",
+        "late",
+    )
+
+    @classmethod
+    def total_of(cls, rows: list[Figures]) -> Figures:
+        """The figures of all `rows` together (one pass per figure: 83,762 rows at most)."""
+        total = cls(**{name: sum(map(attrgetter(name), rows)) for name in cls.SUMMED})
+        total.last_change_key = max(
+            (r.last_change_key for r in rows if r.last_change_key), default=None
+        )
+        histograms = [r.histogram for r in rows if r.histogram]
+        if histograms:
+            total.histogram = [sum(days) for days in zip(*histograms, strict=True)]
+        return total
 
 
-@dataclass
+@dataclass(slots=True)
 class Row(Figures):
     key: int = 0
     name: str = ""
-    parent: str = ""  # the kecamatan of a kelurahan row
-    url: str = ""  # the next level down (a kelurahan's own page in the admin)
+    parent: str = ""  # the kecamatan of a kelurahan row, the city of a kecamatan row
+    url: str = ""  # the next level down (a kelurahan's own page in the admin); shown rows only
+    city: int | None = None  # a kecamatan row's city, for its link
 
 
 @dataclass(frozen=True)
@@ -170,7 +199,7 @@ COLUMNS = (
     Column("completeness", _("Completeness"), lambda r: r.completeness),
     Column("operators", _("Operators"), lambda r: r.operators),
     Column("signers", _("Signers"), lambda r: r.signers),
-    Column("last_change", _("Last content change"), lambda r: r.last_change),
+    Column("last_change", _("Last content change"), lambda r: r.last_change_key),
     Column("letters_month", _("Letters this month"), lambda r: r.letters_month),
     Column("letters_year", _("Letters this year"), lambda r: r.letters_year),
     Column("online_share", _("Requested online"), lambda r: r.online_share),
@@ -312,7 +341,7 @@ def _checks_done(conditions) -> Value:
     return expression
 
 
-def _site_rows(query: DashboardQuery, cities, names: dict[int, str]) -> dict[int, Row]:
+def _site_rows(query: DashboardQuery, cities, names: dict[int, tuple[str, str]]) -> dict[int, Row]:
     """One row per city, kecamatan or kelurahan with its sites and completeness.
 
     The checklist items on the kelurahan's own columns are counted in the one aggregate query;
@@ -333,40 +362,38 @@ def _site_rows(query: DashboardQuery, cities, names: dict[int, str]) -> dict[int
     group = KELURAHAN_LOOKUPS[query.level]
     if query.level == KELURAHAN:
         kinds = {key: str(label) for key, label in Kelurahan.Kind.choices}
-        change = reverse("admin:kelurahan_kelurahan_change", args=[0]).replace("/0/", "/{}/")
-        for pk, name, kind, is_active, updated_at, kecamatan_name, checks in kelurahan.annotate(
-            checks=_checks_done(own_columns)
-        ).values_list("id", "name", "kind", "is_active", "updated_at", "kecamatan__name", "checks"):
+        # In name order already (as _sorted wants them): the sort by a figure is then stable.
+        for pk, name, kind, is_active, updated_at, kecamatan_name, checks in (
+            kelurahan.annotate(checks=_checks_done(own_columns), changed=_as_text("updated_at"))
+            .order_by(Lower("name"), Lower("kecamatan__name"), "id")
+            .values_list("id", "name", "kind", "is_active", "changed", "kecamatan__name", "checks")
+        ):
             rows[pk] = Row(
                 key=pk,
                 name=f"{kinds.get(kind, '')} {name}".strip(),
                 parent=kecamatan_name,
-                url=change.format(pk),
                 sites=1,
                 active=1 if is_active else 0,
                 checks_done=checks,
-                last_change=updated_at,
+                last_change_key=updated_at,
             )
     else:
         for found in kelurahan.values(group).annotate(
             sites=Count("id"),
             active=Count("id", filter=Q(is_active=True)),
             checks=Sum(_checks_done(own_columns)),
-            last=Max("updated_at"),
+            last=_as_text(Max("updated_at")),
         ):
             key = found[group]
-            if query.level == CITY:
-                url = "?" + DashboardQuery(level=KECAMATAN, city=key).params()
-            else:
-                url = "?" + DashboardQuery(level=KELURAHAN, city=query.city, kecamatan=key).params()
+            name, parent = names.get(key, ("", ""))
             rows[key] = Row(
                 key=key,
-                name=names.get(key, ""),
-                url=url,
+                name=name,
+                parent=parent,
                 sites=found["sites"],
                 active=found["active"],
                 checks_done=found["checks"] or 0,
-                last_change=found["last"],
+                last_change_key=found["last"],
             )
     for condition in other_tables:
         for key, done in (
@@ -398,12 +425,12 @@ def _add_articles(rows: dict[int, Row], query: DashboardQuery, cities) -> None:
         _owned(Article, query, cities)
         .filter(status=Article.Status.PUBLISHED)
         .values(group)
-        .annotate(newest=Max("published_at"))
+        .annotate(newest=_as_text(Max("published_at")))
         .values_list(group, "newest")
     ):
         row = rows.get(key)
-        if row is not None and newest and (not row.last_change or newest > row.last_change):
-            row.last_change = newest
+        if row is not None and newest and (not row.last_change_key or newest > row.last_change_key):
+            row.last_change_key = newest
 
 
 def _add_staff(rows: dict[int, Row], query: DashboardQuery, cities) -> None:
@@ -501,11 +528,31 @@ def _chart(query: DashboardQuery, cities, kecamatan_names, today) -> Chart:
     )
 
 
-def _sorted(rows: list[Row], sort: str) -> list[Row]:
-    """Sorted by one column; rows without a value (no letters yet) always last."""
+def _link_rows(rows, query: DashboardQuery) -> None:
+    """Each shown row's link one level down (a kelurahan: its admin page); only the page's
+    rows get one (building 83,762 links would cost more than the page)."""
+    change = reverse("admin:kelurahan_kelurahan_change", args=[0]).replace("/0/", "/{}/")
+    for row in rows:
+        if query.level == KELURAHAN:
+            row.url = change.format(row.key)
+        elif query.level == KECAMATAN:
+            city = query.city or row.city
+            row.url = "?" + DashboardQuery(level=KELURAHAN, city=city, kecamatan=row.key).params()
+        else:
+            row.url = "?" + DashboardQuery(level=KECAMATAN, city=row.key).params()
+
+
+def _sorted(rows: list[Row], sort: str, *, in_name_order: bool = False) -> list[Row]:
+    """Sorted by one column, ties by name; rows without a value (no letters yet) always last."""
     column = COLUMN_KEYS[sort.removeprefix("-")]
     descending = sort.startswith("-")
-    by_name = sorted(rows, key=lambda r: (r.name.lower(), r.parent.lower(), r.key))
+    by_name = (
+        rows
+        if in_name_order
+        else sorted(rows, key=lambda r: (r.name.lower(), r.parent.lower(), r.key))
+    )
+    if column.key == "name":
+        return by_name[::-1] if descending else by_name
     valued = [r for r in by_name if column.value(r) is not None]
     empty = [r for r in by_name if column.value(r) is None]
     return sorted(valued, key=column.value, reverse=descending) + empty
@@ -518,10 +565,10 @@ def dashboard_for(user, params, *, today: datetime.date | None = None) -> Dashbo
     today = today or timezone.localdate()
     allowed = user_city_ids(user)
     query = DashboardQuery.from_params(params)
-    cities_qs = City.objects.order_by("name")
-    if allowed is not None:
-        cities_qs = cities_qs.filter(pk__in=sorted(allowed))
-    cities = list(cities_qs.values_list("pk", "name"))
+    every_city = list(City.objects.order_by("name").values_list("pk", "name"))
+    cities = [c for c in every_city if allowed is None or c[0] in allowed]
+    if allowed is not None and len(cities) == len(every_city):
+        allowed = None  # a national role: no city filter (and none of its joins) is needed
     city_names = dict(cities)
     if query.city and query.city not in city_names:
         query = DashboardQuery(sort=query.sort)
@@ -532,18 +579,32 @@ def dashboard_for(user, params, *, today: datetime.date | None = None) -> Dashbo
         )
         if query.kecamatan and query.kecamatan not in dict(kecamatan):
             query = DashboardQuery(level=KECAMATAN, city=query.city, sort=query.sort)
-    names = city_names if query.level == CITY else dict(kecamatan)
+    if query.level == CITY:
+        names = {pk: (name, "") for pk, name in cities}
+    elif query.city:
+        names = {pk: (name, "") for pk, name in kecamatan}
+    elif query.level == KECAMATAN:  # every kecamatan of the user's cities, with their city
+        everywhere = Kecamatan.objects.all()
+        if allowed is not None:
+            everywhere = everywhere.filter(city_id__in=sorted(allowed))
+        found = list(everywhere.values_list("pk", "name", "city_id"))
+        names = {pk: (name, city_names.get(city_id, "")) for pk, name, city_id in found}
+        kecamatan_cities = {pk: city_id for pk, _name, city_id in found}
+    else:
+        names = {}
     rows = _site_rows(query, allowed, names)
+    if query.level == KECAMATAN and not query.city:
+        for row in rows.values():
+            row.city = kecamatan_cities.get(row.key)
     _add_articles(rows, query, allowed)
     _add_staff(rows, query, allowed)
     _add_letters(rows, query, allowed, today)
     _add_late(rows, query, allowed, today)
-    total = Figures()
-    for row in rows.values():
-        total.add(row)
-    ordered = _sorted(list(rows.values()), query.sort)
+    total = Figures.total_of(list(rows.values()))
+    ordered = _sorted(list(rows.values()), query.sort, in_name_order=query.level == KELURAHAN)
     # Paged at every level: all of Indonesia is 514 cities, 7,285 kecamatan, 83,762 kelurahan.
     page = Paginator(ordered, PAGE_SIZE).get_page(query.page)
+    _link_rows(page.object_list, query)
     return Dashboard(
         query=query,
         cities=cities,

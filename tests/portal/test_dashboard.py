@@ -178,6 +178,21 @@ def test_kecamatan_and_city_totals_add_the_kelurahan_up(known_city, diskominfo):
     assert chart.total.counts == chart.rows[0].counts
 
 
+def test_every_kecamatan_of_the_users_cities_is_named_with_its_city(
+    known_city, diskominfo, as_diskominfo
+):
+    """The kecamatan level without a chosen city: each row by its name and city, its link to
+    that kecamatan's kelurahan."""
+    found = figures(diskominfo, level="kecamatan")
+    [laweyan] = found.rows
+    assert (laweyan.name, laweyan.parent) == ("Laweyan", "Kota Surakarta")
+    assert (laweyan.active, laweyan.sites, laweyan.letters_year) == (10, 11, 4)
+    assert f"kecamatan={known_city.kecamatan_id}" in laweyan.url
+    assert f"city={known_city.kecamatan.city_id}" in laweyan.url
+    page = as_diskominfo.get(INDEX, {"level": "kecamatan"}).content.decode()
+    assert ">Laweyan</a>" in page and "Kota Surakarta" in page
+
+
 def test_a_city_day_off_lengthens_the_turnaround_and_the_promise(known_city, diskominfo):
     city = known_city.kecamatan.city
     CityDayOff.objects.create(city=city, date=datetime.date(2025, 6, 16), name="Hari jadi")
