@@ -22,6 +22,7 @@ from kelurahan.forms import (
     ProvisionForm,
 )
 from kelurahan.images import ReencodedImageField
+from kelurahan.logos import LogoImageField
 from kelurahan.models import (
     RT,
     RW,
@@ -703,13 +704,25 @@ class CityAdmin(admin.ModelAdmin):
         "slug",
         "is_kota",
         "logo",
+        "logo_preview",
         "host",
         "kelurahan_host_pattern",
     )
-    readonly_fields = ("name", "code", "province_name", "slug", "is_kota")
+    readonly_fields = ("name", "code", "province_name", "slug", "is_kota", "logo_preview")
     form = CityAdminForm
-    formfield_overrides = {models.ImageField: {"form_class": ReencodedImageField}}
+    formfield_overrides = {models.ImageField: {"form_class": LogoImageField}}
     inlines = [CityDayOffInline]
+
+    @admin.display(description=_("logo as printed"))
+    def logo_preview(self, obj):
+        """The stored logo on a checked ground, so a transparent background shows as such."""
+        if not obj.logo:
+            return _("No logo yet: letters are printed without one.")
+        return format_html(
+            '<img src="{}" alt="{}" class="logo-preview" width="160">',
+            obj.logo.url,
+            _("Logo of %(city)s") % {"city": obj.name},
+        )
 
     def get_queryset(self, request):
         return super().get_queryset(request).for_user(request.user)

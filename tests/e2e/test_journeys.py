@@ -319,7 +319,9 @@ def test_an_operator_issues_a_death_letter_by_nik_has_it_signed_an_and_rejects_a
 def test_diskominfo_provisions_a_kelurahan_and_its_site_is_live(
     page, shot, make_staff, kecamatan_laweyan
 ):
-    make_staff("diskominfo.kota", roles.DISKOMINFO, cities=[kecamatan_laweyan.first().kecamatan.city])
+    make_staff(
+        "diskominfo.kota", roles.DISKOMINFO, cities=[kecamatan_laweyan.first().kecamatan.city]
+    )
     page.set_viewport_size(DESK)
     code = "33.72.02.1001"  # Joyotakan, Kecamatan Serengan
     assert not Kelurahan.objects.filter(code=code).exists()
