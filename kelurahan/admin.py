@@ -120,7 +120,9 @@ class KelurahanScopedMixin(ScopedFormSetsMixin):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         related = db_field.related_model
         if related is Kelurahan:
-            kwargs["queryset"] = Kelurahan.objects.for_user(request.user).with_regions()
+            kwargs["queryset"] = (
+                Kelurahan.objects.for_user(request.user).with_regions().with_names()
+            )
             if not is_city_staff(request.user):
                 kwargs["disabled"] = True
                 kwargs["initial"] = user_kelurahan_id(request.user)
@@ -517,6 +519,11 @@ class KelurahanAdmin(KelurahanScopedMixin, admin.ModelAdmin):
         # Each on its own line, so the map picker under the longitude spans the form's width.
         (_("Office location"), {"fields": ("latitude", "longitude")}),
     )
+
+    def get_queryset(self, request):
+        # Names as every other list shows them: the autocomplete in other models' forms
+        # (a business's kelurahan) says "Desa Grogol (Kec. Weru)" where the name repeats.
+        return super().get_queryset(request).with_names()
 
     @admin.display(description=_("regency/city"), ordering="kecamatan__city__name")
     def city_name(self, obj):

@@ -42,9 +42,8 @@ FORBIDDEN = {"script", "foreignObject", "iframe", "embed", "object", "handler", 
 # Inside the file only: "#id", or a picture carried in a data: URL.
 LOCAL_REFERENCE = re.compile(r"^\s*(#|data:image/(png|jpeg|gif|webp);)", re.IGNORECASE)
 CSS_URL = re.compile(r"url\(\s*['\"]?\s*([^)'\"]*)", re.IGNORECASE)
-SVG_START = re.compile(
-    rb"^(\xef\xbb\xbf)?\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*<svg[\s>]", re.DOTALL
-)
+# An XML document (declaration, doctype, comment or the root itself first) with an <svg> root.
+XML_START = re.compile(rb"^(\xef\xbb\xbf)?\s*<(\?xml|!doctype|!--|svg[\s>/])", re.IGNORECASE)
 NUMBER = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(px)?\s*$")
 
 HOSTILE = _(
@@ -56,7 +55,7 @@ HOSTILE = _(
 
 def looks_like_svg(head: bytes) -> bool:
     """Whether an upload's first bytes are an SVG document (the file name is never trusted)."""
-    return bool(SVG_START.match(head))
+    return bool(XML_START.match(head)) and b"<svg" in head
 
 
 def _tag(element) -> str:
