@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kelurahan import defaults
@@ -100,14 +100,6 @@ class City(models.Model):
 
     def get_absolute_url(self):
         return reverse("portal:city", kwargs={"slug": self.slug})
-
-    @property
-    def kind_word(self) -> str:
-        """What the city is called in running text: "kota" or "kabupaten" (its name already
-        starts with the word: Kota Surakarta, Kabupaten Sukoharjo)."""
-        return (
-            pgettext("region kind", "city") if self.is_kota else pgettext("region kind", "regency")
-        )
 
 
 class KecamatanQuerySet(PageCacheQuerySet):
