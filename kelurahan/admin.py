@@ -24,6 +24,7 @@ from kelurahan.forms import (
     ProvisionForm,
 )
 from kelurahan.images import ReencodedImageField
+from kelurahan.logos import LogoImageField
 from kelurahan.models import (
     RT,
     RW,
@@ -123,7 +124,9 @@ class KelurahanScopedMixin(ScopedFormSetsMixin):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         related = db_field.related_model
         if related is Kelurahan:
-            kwargs["queryset"] = Kelurahan.objects.for_user(request.user).with_regions()
+            kwargs["queryset"] = (
+                Kelurahan.objects.for_user(request.user).with_regions().with_names()
+            )
             if not is_city_staff(request.user):
                 kwargs["disabled"] = True
                 kwargs["initial"] = user_kelurahan_id(request.user)
@@ -609,6 +612,11 @@ class KelurahanAdmin(KelurahanScopedMixin, admin.ModelAdmin):
         (_("Office location"), {"fields": ("latitude", "longitude")}),
     )
 
+    def get_queryset(self, request):
+        # Names as every other list shows them: the autocomplete in other models' forms
+        # (a business's kelurahan) says "Desa Grogol (Kec. Weru)" where the name repeats.
+        return super().get_queryset(request).with_names()
+
     @admin.display(description=_("regency/city"), ordering="kecamatan__city__name")
     def city_name(self, obj):
         return obj.kecamatan.city.name
@@ -795,13 +803,25 @@ class CityAdmin(admin.ModelAdmin):
         "slug",
         "is_kota",
         "logo",
+        "logo_preview",
         "host",
         "kelurahan_host_pattern",
     )
-    readonly_fields = ("name", "code", "province_name", "slug", "is_kota")
+    readonly_fields = ("name", "code", "province_name", "slug", "is_kota", "logo_preview")
     form = CityAdminForm
-    formfield_overrides = {models.ImageField: {"form_class": ReencodedImageField}}
+    formfield_overrides = {models.ImageField: {"form_class": LogoImageField}}
     inlines = [CityDayOffInline]
+
+    @admin.display(description=_("logo as printed"))
+    def logo_preview(self, obj):
+        """The stored logo on a checked ground, so a transparent background shows as such."""
+        if not obj.logo:
+            return _("No logo yet: letters are printed without one.")
+        return format_html(
+            '<img src="{}" alt="{}" class="logo-preview" width="160">',
+            obj.logo.url,
+            _("Logo of %(city)s") % {"city": obj.name},
+        )
 
     def get_queryset(self, request):
         return super().get_queryset(request).for_user(request.user)

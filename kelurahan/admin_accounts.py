@@ -49,8 +49,11 @@ class KelurahanFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         return [
-            (k.pk, f"{k.name} ({k.kecamatan.name})")
-            for k in Kelurahan.objects.for_user(request.user).with_regions().order_by("name")
+            (k.pk, f"{k} · {k.kecamatan.city}")
+            for k in Kelurahan.objects.for_user(request.user)
+            .with_regions()
+            .with_names()
+            .order_by("name")
         ]
 
     def queryset(self, request, queryset):

@@ -263,7 +263,10 @@ class StaffRoleFields(forms.Form):
 
     def role_choices_limit(self, user) -> None:
         self.fields["kelurahan"].queryset = (
-            Kelurahan.objects.for_user(user).with_regions().order_by("kecamatan__name", "name")
+            Kelurahan.objects.for_user(user)
+            .with_regions()
+            .with_names()
+            .order_by("kecamatan__name", "name")
         )
         self.fields["kelurahan"].label_from_instance = lambda k: f"{k} — {k.kecamatan}"
         self.fields["cities"].queryset = City.objects.for_user(user)

@@ -54,12 +54,9 @@ class ImageRejected(ValueError):
     pass
 
 
-def reencode_image(data: io.BufferedIOBase, *, max_edge: int = MAX_EDGE) -> bytes:
-    """Decode an uploaded image and return it re-encoded as JPEG, metadata gone.
-
-    Raises ImageRejected with a user-facing message for anything that is not a real JPEG, PNG,
-    HEIC/HEIF or WebP, is truncated, or would decompress to more than MAX_PIXELS.
-    """
+def image_decode(data: io.BufferedIOBase) -> Image.Image:
+    """Decode an upload with Pillow, upright; ImageRejected for anything not a real JPEG, PNG,
+    HEIC/HEIF or WebP, truncated, or past MAX_PIXELS."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -95,6 +92,16 @@ def reencode_image(data: io.BufferedIOBase, *, max_edge: int = MAX_EDGE) -> byte
         turn = None
     if turn is not None:
         image = image.transpose(turn)
+    return image
+
+
+def reencode_image(data: io.BufferedIOBase, *, max_edge: int = MAX_EDGE) -> bytes:
+    """Decode an uploaded image and return it re-encoded as JPEG, metadata gone.
+
+    Raises ImageRejected with a user-facing message for anything that is not a real JPEG, PNG,
+    HEIC/HEIF or WebP, is truncated, or would decompress to more than MAX_PIXELS.
+    """
+    image = image_decode(data)
     if image.mode not in ("RGB", "L"):
         background = Image.new("RGB", image.size, "white")
         rgba = image.convert("RGBA")
@@ -161,6 +168,11 @@ def files_delete_on_commit(files: list[tuple[Storage, str]]) -> None:
 class ReencodedImageField(forms.ImageField):
     """An image form field that stores only the re-encoded JPEG, under a random name."""
 
+    extension, content_type = "jpg", "image/jpeg"
+
+    def reencode(self, data) -> bytes:
+        return reencode_image(data)
+
     def to_python(self, data):
         if data in self.empty_values:
             return None
@@ -175,14 +187,14 @@ class ReencodedImageField(forms.ImageField):
             raise forms.ValidationError(_("The uploaded file is empty."), code="empty")
         data.seek(0)
         try:
-            encoded = reencode_image(data)
+            encoded = self.reencode(data)
         except ImageRejected as exc:
             raise forms.ValidationError(str(exc.args[0]), code="invalid_image") from exc
         return InMemoryUploadedFile(
             file=io.BytesIO(encoded),
             field_name=getattr(data, "field_name", None),
-            name=f"{uuid.uuid4().hex}.jpg",
-            content_type="image/jpeg",
+            name=f"{uuid.uuid4().hex}.{self.extension}",
+            content_type=self.content_type,
             size=len(encoded),
             charset=None,
         )

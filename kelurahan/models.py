@@ -10,9 +10,10 @@ import uuid
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kelurahan import defaults
@@ -149,6 +150,25 @@ class KelurahanQuerySet(PageCacheQuerySet):
         """Sites Diskominfo activated: the only ones city lists, search and sitemaps show."""
         return self.filter(is_active=True)
 
+    def with_names(self):
+        """Rows that know whether their name repeats within their city (`name_kecamatan`: the
+        kecamatan's name when another kelurahan/desa of the city has the same name, else "").
+
+        Kelurahan.display_name reads it: lists, search results and staff selects say
+        "Desa Grogol (Kec. Weru)" only where "Desa Grogol" alone would be ambiguous. An
+        annotation, not a query per row: no page takes a query more for it.
+        """
+        namesakes = self.model.objects.filter(
+            kecamatan__city_id=OuterRef("kecamatan__city_id"), name=OuterRef("name")
+        ).exclude(pk=OuterRef("pk"))
+        return self.annotate(
+            name_kecamatan=Case(
+                When(Exists(namesakes), then=F("kecamatan__name")),
+                default=Value(""),
+                output_field=models.CharField(),
+            )
+        )
+
 
 class Kelurahan(models.Model):
     """A kelurahan or desa: the tenant. Its profile fields are its site's profile page."""
@@ -258,10 +278,21 @@ class Kelurahan(models.Model):
         indexes = [models.Index(fields=["kecamatan", "name"])]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.name}"
+        return self.display_name
 
     def get_absolute_url(self):
         return reverse("kelurahan:home", kwargs={"slug": self.slug})
+
+    @property
+    def display_name(self) -> str:
+        """The one public and staff-facing name: "Kelurahan Pajang", "Desa Grogol", and
+        "Desa Grogol (Kec. Weru)" when the city has another Grogol (rows read through
+        `with_names()`; others show the plain name)."""
+        name = f"{self.get_kind_display()} {self.name}"
+        kecamatan = getattr(self, "name_kecamatan", "")
+        if kecamatan:
+            return gettext("{name} (Kec. {kecamatan})").format(name=name, kecamatan=kecamatan)
+        return name
 
     @property
     def head_title(self) -> str:

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import (
     BooleanField,
+    Count,
     Exists,
     ExpressionWrapper,
     OuterRef,
@@ -20,7 +21,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from kelurahan import catalog, roles
+from kelurahan import catalog, hosts, roles
 from kelurahan.lifecycle import SiteNotActive
 from kelurahan.models import (
     RT,
@@ -67,21 +68,53 @@ def city_for_home() -> City | None:
     return City.objects.filter(code=settings.PORTAL_CITY_CODE).first() or City.objects.first()
 
 
+def cities_served() -> list[City]:
+    """The cities with at least one active site, each with `.kelurahan_count` (one query):
+    what the portal's home lists when it serves more than one."""
+    active = Count(
+        "kecamatan_set__kelurahan_set", filter=Q(kecamatan_set__kelurahan_set__is_active=True)
+    )
+    return list(
+        City.objects.annotate(kelurahan_count=active).filter(kelurahan_count__gt=0).order_by("name")
+    )
+
+
+def city_for_request(request) -> City | None:
+    """The one city an address without a city means (the old /umkm/, /wisata/): the host's
+    city, else the only city served; None when the portal serves several."""
+    site = hosts.request_site(request)
+    if site.kind == hosts.CITY:
+        return get_object_or_404(City, slug=site.city_slug)
+    cities = cities_served()
+    if len(cities) > 1:
+        return None
+    return cities[0] if cities else city_for_home()
+
+
+def city_scope(slug: str) -> City | None:
+    """The city a ?kota= scope names (search), or None for an unknown or empty slug."""
+    return City.objects.filter(slug=slug).first() if slug else None
+
+
 def kecamatan_with_kelurahan(**filters) -> list[Kecamatan]:
     """Kecamatan (filtered) each with `.kelurahan_list`, in two queries."""
     return list(
         Kecamatan.objects.filter(**filters).prefetch_related(
             Prefetch(
                 "kelurahan_set",
-                queryset=Kelurahan.objects.active().only(*DIRECTORY_FIELDS).order_by("name"),
+                queryset=Kelurahan.objects.active()
+                .with_names()
+                .only(*DIRECTORY_FIELDS)
+                .order_by("name"),
                 to_attr="kelurahan_list",
             )
         )
     )
 
 
-def kelurahan_search(query: str, *, limit: int = 50) -> list[Kelurahan]:
-    """Kelurahan whose name, kecamatan, city or region code matches, ordered by name.
+def kelurahan_search(query: str, *, city: City | None = None, limit: int = 50) -> list[Kelurahan]:
+    """Kelurahan whose name, kecamatan, city or region code matches, ordered by name; only
+    `city`'s when given (a city page's search box).
 
     Kecamatan are matched first (7,285 rows at most) so that the kelurahan query is a plain
     OR of two indexable conditions: on PostgreSQL the trigram index on the name and the
@@ -99,7 +132,10 @@ def kelurahan_search(query: str, *, limit: int = 50) -> list[Kelurahan]:
             ).values_list("pk", flat=True)
         )
         matches = Q(name__icontains=query) | Q(kecamatan_id__in=kecamatan_ids)
-    found = Kelurahan.objects.active().with_regions().filter(matches).only(*SEARCH_FIELDS)
+    found = Kelurahan.objects.active().with_regions().with_names().filter(matches)
+    if city is not None:
+        found = found.filter(kecamatan__city=city)
+    found = found.only(*SEARCH_FIELDS)
     return list(found.order_by("name", "code")[:limit])
 
 

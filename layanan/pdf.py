@@ -55,8 +55,10 @@ def logo_data_url(city) -> str:
     logo = getattr(city, "logo", None)
     if not logo:
         return ""
+    # PNG since logos keep their transparency (kelurahan/logos.py); JPEG from before that.
+    mime = "image/png" if logo.name.lower().endswith(".png") else "image/jpeg"
     with logo.open("rb") as handle:
-        return "data:image/jpeg;base64," + base64.b64encode(handle.read()).decode("ascii")
+        return f"data:{mime};base64," + base64.b64encode(handle.read()).decode("ascii")
 
 
 def render_letter_html(

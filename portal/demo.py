@@ -1,4 +1,6 @@
-"""The demo city `make run` sets up: Kota Surakarta with sample content and staff accounts.
+"""The demo cities `make run` sets up: Kota Surakarta with sample content and staff accounts,
+and a corner of Kabupaten Sukoharjo (two kecamatan, each with a Desa Grogol), so the portal's
+home lists two cities and the desa, "Kabupaten" and same-name cases can be seen.
 
 Everything here is fictional (names, NIPs, coordinates scattered over the city). It is written
 once; a second run only resets the demo passwords.
@@ -37,6 +39,9 @@ from umkm import demo_data as umkm_demo
 from umkm.models import Business
 
 DEMO_CITY = "33.72"
+# Kabupaten Sukoharjo's Kecamatan Weru and Kecamatan Grogol: desa only, and a Desa Grogol in each.
+DEMO_REGENCY = "33.11"
+DEMO_REGENCY_KECAMATAN = ("33.11.01", "33.11.09")
 DEMO_PASSWORD = "demo-portal-2026"  # noqa: S105 - printed on purpose, demo only
 
 
@@ -56,21 +61,27 @@ DEMO_LOGINS = (
 )
 
 
-def demo_city_setup() -> tuple[int, list[DemoLogin]]:
-    """Provision the demo city, fill every kelurahan that has no content yet, make the logins.
+def demo_city_setup(*, regency: bool = True) -> tuple[int, list[DemoLogin]]:
+    """Provision the demo city (and, with `regency`, the corner of Kabupaten Sukoharjo), fill
+    every kelurahan/desa that has no content yet, make the logins.
 
     Returns how many kelurahan were filled now (0 on a second run) and the demo logins.
     """
-    region_provision(codes=[DEMO_CITY])
-    # The demo city is live: its sites start active (a provisioned site elsewhere waits for
-    # Diskominfo's activation).
-    Kelurahan.objects.filter(kecamatan__city__code=DEMO_CITY, is_active=False).update(
+    codes = [DEMO_CITY, *(DEMO_REGENCY_KECAMATAN if regency else ())]
+    region_provision(codes=codes)
+    cities = [DEMO_CITY, DEMO_REGENCY] if regency else [DEMO_CITY]
+    # The demo cities are live: their sites start active (a provisioned site elsewhere waits
+    # for Diskominfo's activation).
+    Kelurahan.objects.filter(kecamatan__city__code__in=cities, is_active=False).update(
         is_active=True, activated_at=timezone.now()
     )
     filled = 0
-    for kelurahan in Kelurahan.objects.filter(kecamatan__city__code=DEMO_CITY):
+    for kelurahan in Kelurahan.objects.filter(kecamatan__city__code__in=cities):
         if not kelurahan.history:
-            _fill(kelurahan)
+            if kelurahan.code.startswith(DEMO_CITY):
+                _fill(kelurahan)
+            else:
+                _fill(kelurahan, town="Sukoharjo", box=((-7.82, -7.58), (110.74, 110.84)))
             filled += 1
     with_places = set(
         Business.objects.unscoped("which demo kelurahan have places already")
@@ -215,8 +226,11 @@ def _fill_register(kelurahan: Kelurahan) -> None:
     Resident.objects.bulk_create(residents)
 
 
+SURAKARTA_BOX = ((-7.595, -7.530), (110.775, 110.860))
+
+
 @transaction.atomic
-def _fill(kelurahan: Kelurahan) -> None:
+def _fill(kelurahan: Kelurahan, *, town: str = "Surakarta", box=SURAKARTA_BOX) -> None:
     rng = random.Random(kelurahan.code)  # noqa: S311 - the same fictional demo every time
     name = kelurahan.name
     kelurahan.history = demo_data.PROFILE["history"].format(name=name)
@@ -227,13 +241,15 @@ def _fill(kelurahan: Kelurahan) -> None:
     kelurahan.population_male = rng.randint(3000, 12000)
     kelurahan.population_female = kelurahan.population_male + rng.randint(-300, 400)
     kelurahan.households = (kelurahan.population_male + kelurahan.population_female) // 3
-    kelurahan.address = f"Jl. {name} No. {rng.randint(1, 99)}, Surakarta"
+    kelurahan.address = f"Jl. {name} No. {rng.randint(1, 99)}, {town}"
     kelurahan.phone = f"0271 {rng.randint(600000, 899999)}"
     kelurahan.whatsapp = f"0812{rng.randint(10000000, 99999999)}"
-    kelurahan.email = f"kel.{slugify(name).replace('-', '')}@example.go.id"
-    # Scattered over Surakarta's extent; demo only, not the real office.
-    kelurahan.latitude = Decimal(f"{rng.uniform(-7.595, -7.530):.6f}")
-    kelurahan.longitude = Decimal(f"{rng.uniform(110.775, 110.860):.6f}")
+    prefix = "kel" if kelurahan.kind == Kelurahan.Kind.KELURAHAN else "desa"
+    kelurahan.email = f"{prefix}.{slugify(name).replace('-', '')}@example.go.id"
+    # Scattered over the town's extent; demo only, not the real office.
+    (south, north), (west, east) = box
+    kelurahan.latitude = Decimal(f"{rng.uniform(south, north):.6f}")
+    kelurahan.longitude = Decimal(f"{rng.uniform(west, east):.6f}")
     kelurahan.save()
 
     names = list(demo_data.OFFICIAL_NAMES)

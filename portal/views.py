@@ -31,11 +31,15 @@ def _city_page(request, city):
 
 
 def home(request):
-    """The portal's city (PORTAL_CITY_CODE); on a city's own host, that city."""
+    """The cities the portal serves (those with an active site); straight to the city's page
+    when it serves one (or none yet: PORTAL_CITY_CODE's). On a city's own host, that city."""
     site = hosts.request_site(request)
     if site.kind == hosts.CITY:
         return _city_page(request, get_object_or_404(City, slug=site.city_slug))
-    return _city_page(request, selectors.city_for_home())
+    cities = selectors.cities_served()
+    if len(cities) > 1:
+        return render(request, "portal/city_list.html", {"cities": cities})
+    return _city_page(request, cities[0] if cities else selectors.city_for_home())
 
 
 def city(request, slug):
@@ -106,12 +110,20 @@ def kelurahan_services(request, slug):
 
 
 def search(request):
+    """/cari/?q=…, the whole portal; with &kota=<slug> (a city page's search box) that city's
+    kelurahan and desa only."""
     form = KelurahanSearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
+    city = selectors.city_scope(request.GET.get("kota", "")[:120])
     return render(
         request,
         "portal/search.html",
-        {"form": form, "query": query, "results": selectors.kelurahan_search(query)},
+        {
+            "form": form,
+            "query": query,
+            "city": city,
+            "results": selectors.kelurahan_search(query, city=city),
+        },
     )
 
 

@@ -116,7 +116,7 @@ def task_paths() -> list[str]:
 
     from kelurahan.models import Article, Kelurahan
 
-    kelurahan = Kelurahan.objects.select_related("kecamatan").get(slug=KELURAHAN)
+    kelurahan = Kelurahan.objects.select_related("kecamatan__city").get(slug=KELURAHAN)
     slug = {"slug": KELURAHAN}
     paths = ["/", kelurahan.kecamatan.get_absolute_url(), f"/cari/?q={KELURAHAN}"]
     paths += [
@@ -132,7 +132,7 @@ def task_paths() -> list[str]:
         ("umkm:businesses", slug),
         ("umkm:business_geojson", slug),
         ("umkm:spots", slug),
-        ("umkm:city_businesses", {}),
+        ("umkm:city_businesses", {"city": kelurahan.kecamatan.city.slug}),
         ("layanan:request", {**slug, "kind": "skuter"}),
         ("layanan:track", {}),
     ):

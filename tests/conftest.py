@@ -116,8 +116,16 @@ def as_diskominfo(client, diskominfo):
 
 @pytest.fixture
 def demo_city(db):
-    call_command("demo_setup", verbosity=0)
+    """The demo's Kota Surakarta alone: a portal serving one city."""
+    call_command("demo_setup", "--one-city", verbosity=0)
     return Kelurahan.objects.filter(kecamatan__city__code="33.72")
+
+
+@pytest.fixture
+def demo_cities(db):
+    """The whole demo, as `make run` has it: Kota Surakarta and part of Kabupaten Sukoharjo."""
+    call_command("demo_setup", verbosity=0)
+    return Kelurahan.objects.filter(kecamatan__city__code__in=("33.72", "33.11"))
 
 
 @pytest.fixture(scope="session", autouse=True)

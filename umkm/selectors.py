@@ -124,6 +124,7 @@ def city_kelurahan(city: City) -> list[Kelurahan]:
     return list(
         Kelurahan.objects.active()
         .filter(kecamatan__city=city)
+        .with_names()
         .select_related("kecamatan")
         .only("id", "name", "slug", "kind", "kecamatan__name", "kecamatan__slug", "kecamatan__code")
         .order_by("kecamatan__name", "name")

@@ -1,4 +1,5 @@
-"""UMKM and wisata: per kelurahan under /k/<slug>/, and city-wide at /umkm/ and /wisata/.
+"""UMKM and wisata: per kelurahan under /k/<slug>/, and city-wide under /kota/<slug>/ (the
+old /umkm/ and /wisata/ redirect there when the address means one city).
 
 The GeoJSON sits beside each list (umkm.geojson) rather than under it, and the proposal form has
 its own segment, so no business slug can ever shadow either.
@@ -22,10 +23,31 @@ kelurahan_map = cached_public_page(**FILTERS)
 app_name = "umkm"
 
 urlpatterns = [
-    path("umkm/", city_list(views.city_business_list), name="city_businesses"),
-    path("umkm.geojson", city_map(views.city_business_geojson), name="city_business_geojson"),
-    path("wisata/", city_list(views.city_spot_list), name="city_spots"),
-    path("wisata.geojson", city_map(views.city_spot_geojson), name="city_spot_geojson"),
+    path("kota/<slug:city>/umkm/", city_list(views.city_business_list), name="city_businesses"),
+    path(
+        "kota/<slug:city>/umkm.geojson",
+        city_map(views.city_business_geojson),
+        name="city_business_geojson",
+    ),
+    path("kota/<slug:city>/wisata/", city_list(views.city_spot_list), name="city_spots"),
+    path(
+        "kota/<slug:city>/wisata.geojson",
+        city_map(views.city_spot_geojson),
+        name="city_spot_geojson",
+    ),
+    # The addresses from before a portal served several cities (bookmarks, printed QR codes).
+    path("umkm/", views.city_page_redirect("umkm:city_businesses"), name="businesses_anywhere"),
+    path(
+        "umkm.geojson",
+        views.city_page_redirect("umkm:city_business_geojson"),
+        name="business_geojson_anywhere",
+    ),
+    path("wisata/", views.city_page_redirect("umkm:city_spots"), name="spots_anywhere"),
+    path(
+        "wisata.geojson",
+        views.city_page_redirect("umkm:city_spot_geojson"),
+        name="spot_geojson_anywhere",
+    ),
     path("k/<slug:slug>/umkm/", kelurahan_list(views.business_list), name="businesses"),
     path(
         "k/<slug:slug>/umkm.geojson", kelurahan_map(views.business_geojson), name="business_geojson"

@@ -7,14 +7,15 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import JsonResponse
-from django.shortcuts import redirect, render
+from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django_ratelimit.decorators import ratelimit
 
 from kelurahan import selectors as kelurahan_selectors
+from kelurahan.models import City
 from kelurahan.pagecache import canonical_redirect
 from kelurahan.uploads import upload_limit
 from umkm import selectors, services
@@ -58,7 +59,7 @@ def _list_page(request, kind: Kind, *, kelurahan=None, city=None):
         geojson_url = reverse(kind.geojson_url_name, kwargs={"slug": kelurahan.slug})
         template = "umkm/place_list.html"
     else:
-        geojson_url = reverse(kind.city_geojson_url_name)
+        geojson_url = reverse(kind.city_geojson_url_name, kwargs={"city": city.slug})
         template = "umkm/place_city_list.html"
     return render(
         request,
@@ -131,12 +132,12 @@ def spot_list(request, slug):
     return _list_page(request, SPOTS, kelurahan=kelurahan)
 
 
-def city_business_list(request):
-    return _list_page(request, BUSINESSES, city=kelurahan_selectors.city_for_home())
+def city_business_list(request, city):
+    return _list_page(request, BUSINESSES, city=get_object_or_404(City, slug=city))
 
 
-def city_spot_list(request):
-    return _list_page(request, SPOTS, city=kelurahan_selectors.city_for_home())
+def city_spot_list(request, city):
+    return _list_page(request, SPOTS, city=get_object_or_404(City, slug=city))
 
 
 def business_geojson(request, slug):
@@ -149,12 +150,28 @@ def spot_geojson(request, slug):
     return _geojson(request, SPOTS, kelurahan=kelurahan)
 
 
-def city_business_geojson(request):
-    return _geojson(request, BUSINESSES, city=kelurahan_selectors.city_for_home())
+def city_business_geojson(request, city):
+    return _geojson(request, BUSINESSES, city=get_object_or_404(City, slug=city))
 
 
-def city_spot_geojson(request):
-    return _geojson(request, SPOTS, city=kelurahan_selectors.city_for_home())
+def city_spot_geojson(request, city):
+    return _geojson(request, SPOTS, city=get_object_or_404(City, slug=city))
+
+
+def city_page_redirect(url_name: str):
+    """A view for an address without a city (/umkm/): a permanent redirect, query kept, to the
+    city's own address when the address means one city (kelurahan_selectors.city_for_request),
+    else to the home page's list of cities, where the visitor picks one."""
+
+    def view(request):
+        city = kelurahan_selectors.city_for_request(request)
+        if city is None:
+            return redirect("portal:home")
+        target = reverse(url_name, kwargs={"city": city.slug})
+        query = request.META.get("QUERY_STRING", "")
+        return HttpResponsePermanentRedirect(f"{target}?{query}" if query else target)
+
+    return view
 
 
 def business_detail(request, slug, item):

@@ -51,7 +51,14 @@ from tests.redis_server import RedisServer  # noqa: E402
 
 SCENARIOS = ("redis-stopped", "redis-blackholed", "db-restart", "worker-kill", "query-flood")
 FLOOD_REQUESTS = 100_000
-FLOOD_PATHS = ["/", "/k/pajang/", "/k/pajang/berita/", "/umkm/", "/wisata/", "/k/pajang/umkm/"]
+FLOOD_PATHS = [
+    "/",
+    "/k/pajang/",
+    "/k/pajang/berita/",
+    "/kota/kota-surakarta/umkm/",
+    "/kota/kota-surakarta/wisata/",
+    "/k/pajang/umkm/",
+]
 
 # LOAD_LUA with random query strings, and each thread stopping after its share of requests.
 FLOOD_LUA = (

@@ -124,6 +124,7 @@ def fill(kelurahan: Kelurahan, *, total: int) -> None:
 def pages(kelurahan: Kelurahan) -> list[tuple[str, str]]:
     slug, kecamatan = kelurahan.slug, kelurahan.kecamatan.slug
     filtered = urlencode({"q": QUERY, "kategori": "kuliner"})
+    city_list = reverse("umkm:city_businesses", args=[kelurahan.kecamatan.city.slug])
     return [
         ("/k/<slug>/umkm/", reverse("umkm:businesses", args=[slug])),
         ("/k/<slug>/umkm/?q=&kategori=", f"{reverse('umkm:businesses', args=[slug])}?{filtered}"),
@@ -131,17 +132,20 @@ def pages(kelurahan: Kelurahan) -> list[tuple[str, str]]:
         ("/k/<slug>/umkm/<item>/", reverse("umkm:business", args=[slug, DETAIL_SLUG])),
         ("/k/<slug>/wisata/", reverse("umkm:spots", args=[slug])),
         ("/k/<slug>/usulkan-umkm/", reverse("umkm:business_propose", args=[slug])),
-        ("/umkm/", reverse("umkm:city_businesses")),
+        ("/umkm/", reverse("umkm:city_businesses", args=["kota-surakarta"])),
         (
             "/umkm/?kecamatan=&kategori=",
-            f"{reverse('umkm:city_businesses')}?kecamatan={kecamatan}&kategori=kuliner",
+            f"{city_list}?kecamatan={kecamatan}&kategori=kuliner",
         ),  # fmt: skip
-        ("/wisata/", reverse("umkm:city_spots")),
+        ("/wisata/", reverse("umkm:city_spots", args=["kota-surakarta"])),
         ("/k/<slug>/umkm.geojson", reverse("umkm:business_geojson", args=[slug])),
         ("/k/<slug>/wisata.geojson", reverse("umkm:spot_geojson", args=[slug])),
-        ("/umkm.geojson", reverse("umkm:city_business_geojson")),
-        ("/umkm.geojson?kategori=", f"{reverse('umkm:city_business_geojson')}?kategori=kuliner"),
-        ("/wisata.geojson", reverse("umkm:city_spot_geojson")),
+        ("/umkm.geojson", reverse("umkm:city_business_geojson", args=["kota-surakarta"])),
+        (
+            "/umkm.geojson?kategori=",
+            f"{reverse('umkm:city_business_geojson', args=['kota-surakarta'])}?kategori=kuliner",
+        ),
+        ("/wisata.geojson", reverse("umkm:city_spot_geojson", args=["kota-surakarta"])),
     ]
 
 

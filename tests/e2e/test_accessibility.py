@@ -99,8 +99,8 @@ def public_pages(kelurahan: Kelurahan) -> list[tuple[str, str]]:
         ("business", business.get_absolute_url()),
         ("tourism list", f"{k}/wisata/"),
         ("tourism spot", spot.get_absolute_url()),
-        ("city-wide UMKM", "/umkm/"),
-        ("city-wide tourism", "/wisata/"),
+        ("city-wide UMKM", "/kota/kota-surakarta/umkm/"),
+        ("city-wide tourism", "/kota/kota-surakarta/wisata/"),
     ]
 
 
@@ -312,7 +312,7 @@ def test_targets_in_navigation_and_forms_are_at_least_24_px(page, pajang):
         f"/k/{pajang.slug}/usulkan-umkm/",
         f"/k/{pajang.slug}/layanan/ajukan/skuter/",
         "/lacak/",
-        "/umkm/",
+        "/kota/kota-surakarta/umkm/",
     ):
         page.goto(url)
         page.wait_for_load_state("networkidle")  # leaving mid-load would cut off map requests

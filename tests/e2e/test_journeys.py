@@ -121,7 +121,7 @@ def test_a_resident_finds_the_kelurahan_reads_it_asks_for_a_letter_and_verifies_
     shot(page, "city-home")
     page.get_by_role("searchbox").first.fill("Pajang")
     page.keyboard.press("Enter")
-    page.wait_for_url("**/cari/?q=Pajang")
+    page.wait_for_url("**/cari/?kota=kota-surakarta&q=Pajang")  # the city page: its city only
     shot(page, "search")
     page.get_by_role("link", name="Pajang").first.click()
     page.wait_for_url("**/k/pajang/")

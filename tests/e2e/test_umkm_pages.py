@@ -44,7 +44,9 @@ LAYOUT_SHIFT = """() => new Promise(resolve => {
 })"""
 
 
-@pytest.mark.parametrize("address", ["/", "/kecamatan/laweyan/", "/k/pajang/umkm/", "/umkm/"])
+@pytest.mark.parametrize(
+    "address", ["/", "/kecamatan/laweyan/", "/k/pajang/umkm/", "/kota/kota-surakarta/umkm/"]
+)
 def test_a_map_appearing_moves_nothing_on_the_page(page, demo_city, address):
     page.goto(address)
     page.locator(".map .leaflet-marker-icon").first.wait_for(state="visible")

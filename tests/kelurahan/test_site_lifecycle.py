@@ -103,7 +103,7 @@ def test_an_inactive_site_is_left_out_of_city_pages_search_and_maps(client, paja
     assertContains(response, f"/k/{kelurahan_b.slug}/")
     assertNotContains(response, f"/k/{pajang.slug}/")
     for name in ("umkm:city_businesses", "umkm:city_business_geojson"):
-        response = client.get(reverse(name))
+        response = client.get(reverse(name, args=["kota-surakarta"]))
         assertNotContains(response, "Soto Pajang Tersembunyi")
         assertContains(response, "Soto Laweyan Terbuka")
 

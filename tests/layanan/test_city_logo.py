@@ -46,9 +46,9 @@ def test_diskominfo_uploads_the_logo_and_letters_print_it(
 
     assert response.status_code == 302, response.context["adminform"].form.errors
     city.refresh_from_db()
-    assert city.logo.name.endswith(".jpg")  # re-encoded, under a name of ours
+    assert city.logo.name.endswith(".png")  # re-encoded, under a name of ours
     with city.logo.open("rb") as stored:
-        assert Image.open(stored).format == "JPEG"
+        assert Image.open(stored).format == "PNG"
     assert _images_on_first_page(pdf_bytes(sign(verified_letter, signer_a))) == 1
 
 
@@ -89,3 +89,25 @@ def test_an_operator_cannot_change_the_city(client, operator_a):
     assert response.status_code in (302, 403)
     city.refresh_from_db()
     assert not city.logo
+
+
+def test_an_svg_logo_prints_in_the_letterhead_as_its_png(
+    client, diskominfo, verified_letter, sign, signer_a
+):
+    city = City.objects.get(code="33.72")
+    client.force_login(diskominfo)
+    svg = (
+        b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 12">'
+        b'<circle cx="5" cy="6" r="4" fill="#0a0"/></svg>'
+    )
+
+    response = client.post(
+        reverse("admin:kelurahan_city_change", args=[city.pk]),
+        {
+            "logo": SimpleUploadedFile("lambang.svg", svg, content_type="image/svg+xml"),
+            **NO_DAYS_OFF,
+        },
+    )
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert _images_on_first_page(pdf_bytes(sign(verified_letter, signer_a))) == 1

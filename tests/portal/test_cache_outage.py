@@ -33,7 +33,13 @@ def private_files(settings, tmp_path):
 
 
 TRACKED = {"code": "ABCDE-FGHJK", "nik_last4": "1234"}
-PUBLIC_PAGES = ["/", "/k/pajang/", "/k/pajang/berita/", "/umkm/", "/k/pajang/umkm.geojson"]
+PUBLIC_PAGES = [
+    "/",
+    "/k/pajang/",
+    "/k/pajang/berita/",
+    "/kota/kota-surakarta/umkm/",
+    "/k/pajang/umkm.geojson",
+]
 
 
 def cache_warnings(caplog) -> list[str]:

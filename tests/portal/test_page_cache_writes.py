@@ -78,7 +78,11 @@ def test_moderating_places_in_bulk_shows_on_kelurahan_and_city_pages(
     start = Status.PENDING if shown_after else Status.PUBLISHED
     BusinessFactory(kelurahan=kelurahan_a, name="Soto Lama")
     place = BusinessFactory(kelurahan=kelurahan_a, name="Batik Baru", status=start)
-    pages = [f"/k/{kelurahan_a.slug}/umkm/", "/umkm/", f"/k/{kelurahan_a.slug}/umkm.geojson"]
+    pages = [
+        f"/k/{kelurahan_a.slug}/umkm/",
+        "/kota/kota-surakarta/umkm/",
+        f"/k/{kelurahan_a.slug}/umkm.geojson",
+    ]
     for page in pages:
         assert (b"Batik Baru" in cached(client, page)) is not shown_after
 
@@ -146,9 +150,9 @@ def test_parameters_a_view_does_not_read_are_served_from_the_same_copy(client, k
 def test_the_order_of_the_parameters_a_view_reads_does_not_matter(client, kelurahan_a):
     for n in range(15):
         BusinessFactory(kelurahan=kelurahan_a, name=f"Usaha {n:02d}")
-    cached(client, "/umkm/?kategori=kuliner&page=2")
+    cached(client, "/kota/kota-surakarta/umkm/?kategori=kuliner&page=2")
 
-    content, queries = visit(client, "/umkm/?page=2&kategori=kuliner&ref=x")
+    content, queries = visit(client, "/kota/kota-surakarta/umkm/?page=2&kategori=kuliner&ref=x")
 
     assert queries == 0
     assert b"Usaha" in content
@@ -157,10 +161,10 @@ def test_the_order_of_the_parameters_a_view_reads_does_not_matter(client, kelura
 @pytest.mark.parametrize(
     "address",
     [
-        "/umkm/?kategori=tidak-ada",
-        "/umkm/?page=999",
-        "/umkm/?page=1",
-        "/umkm/?page=abc",
+        "/kota/kota-surakarta/umkm/?kategori=tidak-ada",
+        "/kota/kota-surakarta/umkm/?page=999",
+        "/kota/kota-surakarta/umkm/?page=1",
+        "/kota/kota-surakarta/umkm/?page=abc",
         "/k/pajang/berita/?jenis=gosip",
         "/k/pajang/berita/?page=42",
         "/k/pajang/umkm.geojson?kategori=zzz",
@@ -177,14 +181,21 @@ def test_values_that_are_not_canonical_redirect_and_are_never_kept(client, kelur
 def test_a_search_is_answered_fresh_and_never_kept(client, kelurahan_a):
     BusinessFactory(kelurahan=kelurahan_a, name="Batik Sekar")
 
-    first, second = (visit(client, "/umkm/?q=batik") for _ in range(2))
+    first, second = (visit(client, "/kota/kota-surakarta/umkm/?q=batik") for _ in range(2))
 
     assert b"Batik Sekar" in first[0]
     assert second[1] > 0
 
 
 def test_a_flood_of_random_query_strings_adds_no_page_copies(client, demo_city, redis_server):
-    pages = ["/", "/k/pajang/", "/k/pajang/berita/", "/umkm/", "/wisata/", "/k/pajang/umkm/"]
+    pages = [
+        "/",
+        "/k/pajang/",
+        "/k/pajang/berita/",
+        "/kota/kota-surakarta/umkm/",
+        "/kota/kota-surakarta/wisata/",
+        "/k/pajang/umkm/",
+    ]
     with redis_cache_settings(redis_server.url):
         for page in pages:
             client.get(page)

@@ -13,7 +13,7 @@ PAGES = [
     "/k/pajang/layanan/ajukan/skuter/",
     "/k/pajang/umkm/",
     "/k/pajang/umkm.geojson",
-    "/umkm/",
+    "/kota/kota-surakarta/umkm/",
     "/lacak/",
     "/verifikasi/tidak-ada/",
     "/k/tidak-ada/",

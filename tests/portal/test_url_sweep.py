@@ -64,6 +64,11 @@ PUBLIC = {
     "umkm:city_business_geojson",
     "umkm:city_spots",
     "umkm:city_spot_geojson",
+    # The addresses from before several cities: redirects to a city's own.
+    "umkm:businesses_anywhere",
+    "umkm:business_geojson_anywhere",
+    "umkm:spots_anywhere",
+    "umkm:spot_geojson_anywhere",
     "umkm:businesses",
     "umkm:business_geojson",
     "umkm:business",

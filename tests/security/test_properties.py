@@ -312,10 +312,10 @@ FILTERS = ["q", "kategori", "kecamatan", "kelurahan", "page", "jenis"]
 def list_urls(slug: str) -> list[str]:
     return [
         "/cari/",
-        "/umkm/",
-        "/wisata/",
-        "/umkm.geojson",
-        "/wisata.geojson",
+        "/kota/kota-surakarta/umkm/",
+        "/kota/kota-surakarta/wisata/",
+        "/kota/kota-surakarta/umkm.geojson",
+        "/kota/kota-surakarta/wisata.geojson",
         f"/k/{slug}/umkm/",
         f"/k/{slug}/wisata/",
         f"/k/{slug}/umkm.geojson",

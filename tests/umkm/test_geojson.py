@@ -68,8 +68,8 @@ def test_the_response_is_geojson_and_publicly_cacheable_for_a_few_minutes(client
     for url in (
         reverse("umkm:business_geojson", args=[kelurahan_a.slug]),
         reverse("umkm:spot_geojson", args=[kelurahan_a.slug]),
-        reverse("umkm:city_business_geojson"),
-        reverse("umkm:city_spot_geojson"),
+        reverse("umkm:city_business_geojson", args=["kota-surakarta"]),
+        reverse("umkm:city_spot_geojson", args=["kota-surakarta"]),
     ):
         response = client.get(url)
         assert response["Content-Type"] == "application/geo+json"
@@ -90,7 +90,10 @@ def test_only_published_places_of_the_kelurahan_are_in_its_geojson(
     assert names(client.get(reverse("umkm:business_geojson", args=[kelurahan_a.slug]))) == [
         "Terbit"
     ]
-    assert names(client.get(reverse("umkm:city_business_geojson"))) == ["Milik Laweyan", "Terbit"]
+    assert names(client.get(reverse("umkm:city_business_geojson", args=["kota-surakarta"]))) == [
+        "Milik Laweyan",
+        "Terbit",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -118,8 +121,14 @@ def test_the_city_geojson_filters_exactly_like_the_city_list(
     BusinessFactory(kelurahan=kelurahan_b, name="Warung Laweyan", description="dekat pasar batik")
 
     # An unknown filter value redirects to the list without it; both end on the same places.
-    listed = client.get(reverse("umkm:city_businesses"), query, follow=True).context["page_obj"]
-    mapped = names(client.get(reverse("umkm:city_business_geojson"), query, follow=True))
+    listed = client.get(
+        reverse("umkm:city_businesses", args=["kota-surakarta"]), query, follow=True
+    ).context["page_obj"]
+    mapped = names(
+        client.get(
+            reverse("umkm:city_business_geojson", args=["kota-surakarta"]), query, follow=True
+        )
+    )
 
     assert mapped == sorted(place.name for place in listed)
 

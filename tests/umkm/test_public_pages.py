@@ -34,9 +34,9 @@ def test_a_business_that_is_not_published_never_shows_anywhere(client, kelurahan
     pages = [
         reverse("umkm:businesses", kwargs={"slug": kelurahan_a.slug}),
         reverse("umkm:business_geojson", kwargs={"slug": kelurahan_a.slug}),
-        reverse("umkm:city_businesses"),
-        reverse("umkm:city_business_geojson"),
-        reverse("umkm:city_businesses") + "?q=Rahasia",
+        reverse("umkm:city_businesses", args=["kota-surakarta"]),
+        reverse("umkm:city_business_geojson", args=["kota-surakarta"]),
+        reverse("umkm:city_businesses", args=["kota-surakarta"]) + "?q=Rahasia",
     ]
     for url in pages:
         response = client.get(url)
@@ -53,7 +53,7 @@ def test_a_tourism_spot_that_is_not_published_never_shows_anywhere(client, kelur
     for name in ("umkm:spots", "umkm:spot_geojson"):
         assertNotContains(client.get(reverse(name, kwargs={"slug": kelurahan_a.slug})), unseen.name)
     for name in ("umkm:city_spots", "umkm:city_spot_geojson"):
-        assertNotContains(client.get(reverse(name)), unseen.name)
+        assertNotContains(client.get(reverse(name, args=["kota-surakarta"])), unseen.name)
     assert client.get(unseen.get_absolute_url()).status_code == 404
 
 
@@ -175,7 +175,7 @@ def test_the_city_list_filters_by_kecamatan_kelurahan_and_category(
         name="Kerajinan Serengan",
         category=BusinessCategory.objects.get(slug="kerajinan"),
     )
-    url = reverse("umkm:city_businesses")
+    url = reverse("umkm:city_businesses", args=["kota-surakarta"])
 
     assert sorted(list_names(client.get(url))) == [
         "Batik Laweyan",
@@ -241,8 +241,8 @@ def test_the_section_nav_links_umkm_and_tourism(client, kelurahan_a):
 def test_the_city_home_links_the_city_wide_lists(client, kelurahan_a):
     response = client.get("/")
 
-    assertContains(response, 'href="/umkm/"')
-    assertContains(response, 'href="/wisata/"')
+    assertContains(response, 'href="/kota/kota-surakarta/umkm/"')
+    assertContains(response, 'href="/kota/kota-surakarta/wisata/"')
 
 
 # --- Detail pages -----------------------------------------------------------------------------
@@ -323,7 +323,7 @@ def test_text_is_escaped_everywhere_it_shows(client, kelurahan_a, field):
     for url in (
         business.get_absolute_url(),
         reverse("umkm:businesses", kwargs={"slug": kelurahan_a.slug}),
-        reverse("umkm:city_businesses"),
+        reverse("umkm:city_businesses", args=["kota-surakarta"]),
     ):
         response = client.get(url)
         assertNotContains(response, "<script>alert(1)</script>")
@@ -362,11 +362,11 @@ def test_public_pages_stay_within_six_queries_however_many_places(client, kelura
         f"/k/{slug}/wisata/",
         f"/k/{slug}/umkm.geojson",
         f"/k/{slug}/wisata.geojson",
-        "/umkm/",
-        "/umkm/?kecamatan=laweyan&kategori=kerajinan",
-        "/wisata/",
-        "/umkm.geojson",
-        "/wisata.geojson?kategori=alam",
+        "/kota/kota-surakarta/umkm/",
+        "/kota/kota-surakarta/umkm/?kecamatan=laweyan&kategori=kerajinan",
+        "/kota/kota-surakarta/wisata/",
+        "/kota/kota-surakarta/umkm.geojson",
+        "/kota/kota-surakarta/wisata.geojson?kategori=alam",
         business.get_absolute_url(),
         spot.get_absolute_url(),
         f"/k/{slug}/usulkan-umkm/",

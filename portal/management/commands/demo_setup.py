@@ -7,11 +7,21 @@ from portal.demo import DEMO_NIK, DEMO_PASSWORD, demo_city_setup
 
 
 class Command(BaseCommand):
-    help = "Provision Kota Surakarta (33.72) with demo content and demo staff accounts."
+    help = (
+        "Provision Kota Surakarta (33.72) with demo content and demo staff accounts, and two "
+        "kecamatan of Kabupaten Sukoharjo (33.11)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--one-city",
+            action="store_true",
+            help="Kota Surakarta only (the tests of a portal serving one city).",
+        )
 
     def handle(self, *args, **options):
         with unscoped("demo setup: content for every kelurahan of the demo city"):
-            filled, logins = demo_city_setup()
+            filled, logins = demo_city_setup(regency=not options["one_city"])
         if filled:
             self.stdout.write(self.style.SUCCESS(f"Demo content written for {filled} kelurahan."))
         else:
