@@ -4,9 +4,9 @@ which it can drop again to follow the city. A kelurahan may also list services o
 (a Service without `city_service`).
 
 Nothing is copied when a kelurahan is provisioned: its catalog is read as the city's entries
-minus those it replaced, plus its own rows (`catalog_for`: one query, two when it has rows). A change to the city's
-catalog therefore shows at every kelurahan that follows it on the next request (CityService is
-`public_city_content`, so saving it empties the cached public pages).
+minus those it replaced, plus its own rows (`catalog_for`: one query, two when it has rows). A
+change to the city's catalog therefore shows at every kelurahan that follows it on the next
+request (CityService is `public_city_content`, so saving it empties the cached public pages).
 
 Letter types point at their entry the same way (layanan's LetterType: `service` or, else,
 `city_service`); the services here send `catalog_entry_changed` so layanan moves the letter types
