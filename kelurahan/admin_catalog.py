@@ -25,7 +25,7 @@ class CityServiceAdmin(admin.ModelAdmin):
     """The city's catalog, for Diskominfo of that city (a superuser: every city's)."""
 
     list_display = ("name", "city", "service_days", "cost", "is_active", "versions")
-    list_filter = ("is_active", "city")
+    list_filter = ("is_active", ("city", admin.RelatedOnlyFieldListFilter))
     search_fields = ("name",)
     fields = ("city", *ServiceContent.CONTENT_FIELDS)
 

@@ -237,3 +237,39 @@ def test_follow_city_on_a_row_that_is_not_a_version_or_not_ours_is_not_found(
         response = as_operator_a.post(reverse("admin:kelurahan_service_follow_city", args=[pk]))
         assert response.status_code == 404
     assert Service.objects.for_kelurahan(kelurahan_b).filter(pk=theirs.pk).exists()
+
+
+def test_a_letter_type_is_tied_to_any_entry_of_its_kelurahans_catalog_and_no_other(
+    as_operator_a, kelurahan_a, kelurahan_b
+):
+    own = Service.objects.create(
+        kelurahan=kelurahan_a, slug="legalisir", name="Legalisir Dokumen", requirements="-"
+    )
+    theirs = Service.objects.create(
+        kelurahan=kelurahan_b, slug="legalisir", name="Legalisir Laweyan", requirements="-"
+    )
+    skuter = skuter_type(kelurahan_a)
+    url = reverse("admin:layanan_lettertype_change", args=[skuter.pk])
+    form = as_operator_a.get(url).content.decode()
+    assert f'value="kel-{own.pk}"' in form and f'value="kota-{skuter.city_service_id}"' in form
+    assert f'value="kel-{theirs.pk}"' not in form
+    data = {
+        "name": skuter.name,
+        "classification": skuter.classification,
+        "online": "on",
+        "is_active": "on",
+    }
+
+    saved = as_operator_a.post(url, {**data, "catalog": f"kel-{own.pk}"})
+    assert saved.status_code == 302
+    skuter.refresh_from_db()
+    assert skuter.catalog_entry == own and skuter.city_service is None
+
+    refused = as_operator_a.post(url, {**data, "catalog": f"kel-{theirs.pk}"})
+    assert refused.status_code == 200  # not a choice: the form says so, nothing is saved
+    skuter.refresh_from_db()
+    assert skuter.catalog_entry == own
+
+    as_operator_a.post(url, {**data, "catalog": f"kota-{city_entry(kelurahan_a).pk}"})
+    skuter.refresh_from_db()
+    assert skuter.service is None and skuter.catalog_entry == city_entry(kelurahan_a)
