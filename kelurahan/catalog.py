@@ -149,6 +149,13 @@ def service_follow_city(*, service: Service) -> CityService:
     return city_service
 
 
+def _same(a, b) -> bool:
+    """Equal as residents read them: a browser sends a textarea's lines with CRLF."""
+    if isinstance(a, str) and isinstance(b, str):
+        return a.replace("\r\n", "\n").strip() == b.replace("\r\n", "\n").strip()
+    return a == b
+
+
 def differs_from_city(service: Service) -> list[str]:
     """The fields in which a kelurahan's version differs from the city's entry now."""
     if service.city_service is None:
@@ -156,5 +163,5 @@ def differs_from_city(service: Service) -> list[str]:
     return [
         name
         for name in ServiceContent.CONTENT_FIELDS
-        if getattr(service, name) != getattr(service.city_service, name)
+        if not _same(getattr(service, name), getattr(service.city_service, name))
     ]

@@ -65,6 +65,8 @@ def test_an_operator_makes_an_own_version_and_follows_the_city_again(
     page.fill("#id_service_days", "3")
     page.locator("input[name=_continue]").click()
     page.get_by_text("waktu pelayanan (hari kerja)", exact=False).first.wait_for()
+    # Only what was changed is named (the browser sent every textarea back with CRLF lines).
+    assert "Bedanya dengan versi kota: waktu pelayanan (hari kerja)." in page.content()
     shot(page, "kelurahan-version-office")
     assert_clean(page)
     page.set_viewport_size(PHONE)

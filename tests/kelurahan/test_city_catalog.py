@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from kelurahan import defaults, roles
-from kelurahan.catalog import catalog_entry, catalog_for, service_customise
+from kelurahan.catalog import catalog_entry, catalog_for, differs_from_city, service_customise
 from kelurahan.models import City, CityService, Service
 from kelurahan.services import region_provision
 from kelurahan.tenancy import unscoped
@@ -273,3 +273,11 @@ def test_a_letter_type_is_tied_to_any_entry_of_its_kelurahans_catalog_and_no_oth
     as_operator_a.post(url, {**data, "catalog": f"kota-{city_entry(kelurahan_a).pk}"})
     skuter.refresh_from_db()
     assert skuter.service is None and skuter.catalog_entry == city_entry(kelurahan_a)
+
+
+def test_a_version_differs_only_where_its_text_does(kelurahan_a):
+    entry = city_entry(kelurahan_a)
+    version = service_customise(kelurahan=kelurahan_a, city_service=entry)
+    version.requirements = entry.requirements.replace("\n", "\r\n")  # as a browser sends it
+    version.cost = "Rp5.000"
+    assert differs_from_city(version) == ["cost"]
