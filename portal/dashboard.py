@@ -396,12 +396,16 @@ def _site_rows(query: DashboardQuery, cities, names: dict[int, tuple[str, str]])
                 last_change_key=found["last"],
             )
     for condition in other_tables:
-        for key, done in (
-            kelurahan.filter(condition)
-            .values(group)
-            .annotate(done=Count("id"))
-            .values_list(group, "done")
-        ):
+        if query.level == KELURAHAN:  # one row per kelurahan: the ids that meet it, no GROUP BY
+            found = ((pk, 1) for pk in kelurahan.filter(condition).values_list("id", flat=True))
+        else:
+            found = (
+                kelurahan.filter(condition)
+                .values(group)
+                .annotate(done=Count("id"))
+                .values_list(group, "done")
+            )
+        for key, done in found:
             row = rows.get(key)
             if row is not None:
                 row.checks_done += done
