@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from kelurahan.catalog import catalog_for
 from kelurahan.models import (
     RT,
     RW,
@@ -137,7 +138,7 @@ def fill_large(kelurahan: Kelurahan) -> dict[str, int]:
         for i in range(KT_ACTIVITIES)
     )
 
-    extra_services = SERVICES - Service.objects.for_kelurahan(kelurahan).count()
+    extra_services = SERVICES - len(catalog_for(kelurahan))  # the city's entries count too
     Service.objects.bulk_create(
         Service(
             kelurahan=kelurahan,
@@ -180,5 +181,5 @@ def fill_large(kelurahan: Kelurahan) -> dict[str, int]:
         "officials (named)": Official.objects.for_kelurahan(kelurahan).exclude(name="").count(),
         "karang taruna officers": KarangTarunaOfficer.objects.for_kelurahan(kelurahan).count(),
         "karang taruna activities": KarangTarunaActivity.objects.for_kelurahan(kelurahan).count(),
-        "services": Service.objects.for_kelurahan(kelurahan).count(),
+        "services (the city's and its own)": len(catalog_for(kelurahan)),
     }

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 from django.utils.functional import empty
 
-from kelurahan.models import Article, City, Kecamatan, Kelurahan, Service
+from kelurahan.catalog import catalog_for
+from kelurahan.models import Article, City, Kecamatan, Kelurahan
 from layanan import services
 from layanan.storage import private_storage
 from portal.demo import DEMO_NIK
@@ -77,7 +78,7 @@ def check(page, label: str, failures: list[str]) -> None:
 def public_pages(kelurahan: Kelurahan) -> list[tuple[str, str]]:
     """One page of every public type, from the demo city's content."""
     k = f"/k/{kelurahan.slug}"
-    service = Service.objects.for_kelurahan(kelurahan).filter(is_active=True).first()
+    service = catalog_for(kelurahan)[0]
     article = Article.objects.for_kelurahan(kelurahan).published().first()
     business = Business.objects.for_kelurahan(kelurahan).published().first()
     spot = TourismSpot.objects.for_kelurahan(kelurahan).published().first()

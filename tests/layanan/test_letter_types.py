@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from kelurahan.models import Kelurahan, Service
+from kelurahan.models import CityService, Kelurahan
 from kelurahan.services import region_provision
 from layanan.kinds import KINDS
 from layanan.models import LetterType
@@ -18,8 +18,10 @@ def test_a_provisioned_kelurahan_has_every_kind_linked_to_its_catalog_entry(kelu
     assert set(types) == set(KINDS)
     for key, kind in KINDS.items():
         assert (types[key].name, types[key].classification) == (kind.name, kind.classification)
-        catalog = Service.objects.for_kelurahan(kelurahan_a).filter(slug=kind.catalog_slug).first()
-        assert types[key].service == catalog
+        # The city's entry of the kind's catalog slug: nothing is copied into the kelurahan.
+        entry = CityService.objects.get(city=kelurahan_a.kecamatan.city, slug=kind.catalog_slug)
+        assert types[key].service is None
+        assert types[key].catalog_entry == entry
 
 
 def test_provisioning_again_leaves_edited_letter_types_alone(kelurahan_a):
