@@ -372,6 +372,20 @@ def wait_for_mail(cluster: Cluster, to: str, count: int, timeout: float = 60):
     raise RuntimeError(f"{count} e-mail(s) to {to} expected within {timeout:g} s; got {len(mails)}")
 
 
+def wait_for_code(cluster: Cluster, to: str, *, after: int, timeout: float = 60) -> str:
+    """The one-time download code from the newest e-mail that carries one. The status mails
+    (verified, signed) go out from the worker too and may arrive after the code was asked for,
+    so the newest mail is not always the code's."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for mail in reversed(cluster.smtp.to(to)[after:]):
+            digits = re.findall(r"^\s+(\d{6})\s*$", mail.body, re.MULTILINE)
+            if digits:
+                return digits[-1]
+        time.sleep(0.1)
+    raise RuntimeError(f"no e-mail with a download code to {to} within {timeout:g} s")
+
+
 def letter_request(browser: Browser, resident: dict, email: str, scan: bytes) -> tuple[str, str]:
     """A resident's online Skuter request with a scan; the tracking code on the receipt."""
     path = f"/k/{KELURAHAN}/layanan/ajukan/skuter/"
@@ -471,15 +485,13 @@ def journey(cluster: Cluster, rows: list[Row]) -> None:
         "/lacak/", {"csrfmiddlewaretoken": csrf_of(page), "step": "send", "ticket": ticket}
     )
     sent.raise_for_status()
-    mail = wait_for_mail(cluster, email, mails_before + 1)[-1]
-    digits = re.findall(r"^\s+(\d{6})\s*$", mail.body, re.MULTILINE)
     checked = resident.post(
         "/lacak/",
         {
             "csrfmiddlewaretoken": csrf_of(sent.text),
             "step": "code",
             "ticket": ticket,
-            "code": digits[-1] if digits else "",
+            "code": wait_for_code(cluster, email, after=mails_before),
         },
     )
     link = re.search(r'href="(/lacak/unduh/[^"]+)"', checked.text)
