@@ -488,7 +488,7 @@ class ServiceAdmin(ScopedAdmin):
                 % {"name": entry.name},
             )
             return HttpResponseRedirect(reverse("admin:kelurahan_service_changelist"))
-        _history_log(request, version, ADDITION, "Versi kelurahan dari layanan kota")
+        _history_log(request, version, ADDITION, str(_("Own version of a city service")))
         messages.success(
             request,
             _(
@@ -509,7 +509,7 @@ class ServiceAdmin(ScopedAdmin):
             raise Http404
         if not self.has_delete_permission(request, service):
             raise PermissionDenied
-        _history_log(request, service, DELETION, "Kembali ke versi kota")
+        _history_log(request, service, DELETION, str(_("Follow the city's version again")))
         entry = catalog.service_follow_city(service=service)
         messages.success(
             request,
