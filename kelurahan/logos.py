@@ -18,7 +18,6 @@ from __future__ import annotations
 import io
 import re
 
-import cairosvg
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 from django.utils.translation import gettext_lazy as _
@@ -128,6 +127,10 @@ def svg_rasterise(data: bytes) -> bytes:
         raise ImageRejected(_("The logo is far wider than it is tall (or the reverse)."))
     size = {"output_height": LOGO_EDGE} if aspect > 1 else {"output_width": LOGO_EDGE}
     try:
+        # Imported here: cairosvg loads the system's libcairo when imported, and a server
+        # without it must still start (only SVG logos are refused there, with the message below).
+        import cairosvg
+
         return cairosvg.svg2png(bytestring=data, unsafe=False, **size)
     except Exception as exc:  # noqa: BLE001 - anything cairosvg cannot draw is not usable
         raise ImageRejected(
