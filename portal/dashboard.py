@@ -13,6 +13,11 @@ How it stays under a second with all 83,762 kelurahan provisioned (tests/bench/d
   Redaksi sees); staff counts and the newest article are one grouped query each; requests past
   their promised date are one grouped count over the open letters only (a partial index), with
   each city's days off.
+- The kelurahan level (83,762 rows for all of Indonesia) builds figures for the 50 rows of its
+  page only: the order comes first, from the index kelurahan_name_order when by name, else from
+  the one figure sorted by (SORT_VALUES: two columns per kelurahan, or only the kelurahan that
+  have letters or staff); the total is the sum of the cities' rows, the same sums. Building all
+  83,762 rows' figures in Python cost more than the rest of the page (1 s of 1.3 s).
 So a page costs a fixed number of queries whatever the number of kelurahan, and every figure
 except the letters is read live (a site activated a second ago counts at once).
 
@@ -22,10 +27,12 @@ Every query is limited to the cities `kelurahan.tenancy.user_city_ids` allows th
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime
+import functools
 import io
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 from urllib.parse import urlencode
@@ -293,10 +300,14 @@ class Dashboard:
     kecamatan: list[tuple[int, str]]
     city_name: str
     total: Figures
-    rows: list[Row]  # every row of the table, sorted (exports take them all)
     page: object  # django.core.paginator.Page of rows
     chart: Chart
     today: datetime.date
+    every_row: Callable[[], list[Row]]  # every row of the table, sorted (exports take them all)
+
+    @functools.cached_property
+    def rows(self) -> list[Row]:
+        return self.every_row()
 
 
 def _months_back(today: datetime.date, count: int) -> list[datetime.date]:
@@ -307,14 +318,51 @@ def _months_back(today: datetime.date, count: int) -> list[datetime.date]:
     return months[::-1]
 
 
-def _scope(queryset, *, city_lookup: str, kecamatan_lookup: str, cities, query: DashboardQuery):
-    if cities is not None:
-        queryset = queryset.filter(**{f"{city_lookup}__in": sorted(cities)})
-    if query.city:
-        queryset = queryset.filter(**{city_lookup: query.city})
-    if query.kecamatan:
-        queryset = queryset.filter(**{kecamatan_lookup: query.kecamatan})
-    return queryset
+@dataclass(frozen=True)
+class Scope:
+    """What one query of the dashboard counts: grouped per `level`, limited to the user's
+    `cities` (None: every city), the chosen city and kecamatan, and, when `only` is set, to
+    those kelurahan (the rows of one page)."""
+
+    level: str
+    cities: frozenset[int] | None = None
+    city: int | None = None
+    kecamatan: int | None = None
+    only: tuple[int, ...] | None = None
+
+    def filter(self, queryset, lookups: dict[str, str]):
+        """`queryset` limited to the scope; `lookups` are its paths to the city, kecamatan and
+        kelurahan (KELURAHAN_LOOKUPS, TALLY_LOOKUPS or OWNED_LOOKUPS)."""
+        if self.cities is not None:
+            queryset = queryset.filter(**{f"{lookups[CITY]}__in": sorted(self.cities)})
+        if self.city:
+            queryset = queryset.filter(**{lookups[CITY]: self.city})
+        if self.kecamatan:
+            queryset = queryset.filter(**{lookups[KECAMATAN]: self.kecamatan})
+        if self.only is not None:
+            queryset = queryset.filter(**{f"{lookups[KELURAHAN]}__in": self.only})
+        return queryset.order_by()
+
+    def kelurahan(self):
+        return self.filter(Kelurahan.objects.all(), KELURAHAN_LOOKUPS)
+
+    def owned(self, model):
+        return self.filter(model.objects.unscoped(REASON), OWNED_LOOKUPS)
+
+
+class RowsOnDemand:
+    """Rows made when a figure's source first names them: sorting every kelurahan of Indonesia
+    by letters or staff reads only the few thousand kelurahan that have any, and the others
+    share the empty row's value (Row())."""
+
+    def __init__(self):
+        self.made: dict[int, Row] = {}
+
+    def get(self, key: int) -> Row:
+        row = self.made.get(key)
+        if row is None:
+            row = self.made[key] = Row(key=key)
+        return row
 
 
 def _reads_other_tables(condition) -> bool:
@@ -341,7 +389,13 @@ def _checks_done(conditions) -> Value:
     return expression
 
 
-def _site_rows(query: DashboardQuery, cities, names: dict[int, tuple[str, str]]) -> dict[int, Row]:
+def _in_name_order(kelurahan):
+    """Kelurahan by name, names that repeat in the order of their region code (provisioning
+    creates them in that order), as the index kelurahan_name_order reads them."""
+    return kelurahan.order_by(Lower("name"), "id")
+
+
+def _site_rows(scope: Scope, names: dict[int, tuple[str, str]]) -> dict[int, Row]:
     """One row per city, kecamatan or kelurahan with its sites and completeness.
 
     The checklist items on the kelurahan's own columns are counted in the one aggregate query;
@@ -350,24 +404,16 @@ def _site_rows(query: DashboardQuery, cities, names: dict[int, tuple[str, str]])
     whole table at once, instead of one subquery per kelurahan in the SELECT list (0.5 s and
     more over 83,762 kelurahan). A fixed number of queries: one plus one per such item.
     """
-    kelurahan = _scope(
-        Kelurahan.objects.all(),
-        city_lookup="kecamatan__city_id",
-        kecamatan_lookup="kecamatan_id",
-        cities=cities,
-        query=query,
-    ).order_by()
+    kelurahan = scope.kelurahan()
     own_columns, other_tables = _checklist_split()
     rows: dict[int, Row] = {}
-    group = KELURAHAN_LOOKUPS[query.level]
-    if query.level == KELURAHAN:
+    group = KELURAHAN_LOOKUPS[scope.level]
+    if scope.level == KELURAHAN:
         kinds = {key: str(label) for key, label in Kelurahan.Kind.choices}
         # In name order already (as _sorted wants them): the sort by a figure is then stable.
-        for pk, name, kind, is_active, updated_at, kecamatan_name, checks in (
+        for pk, name, kind, is_active, updated_at, kecamatan_name, checks in _in_name_order(
             kelurahan.annotate(checks=_checks_done(own_columns), changed=_as_text("updated_at"))
-            .order_by(Lower("name"), Lower("kecamatan__name"), "id")
-            .values_list("id", "name", "kind", "is_active", "changed", "kecamatan__name", "checks")
-        ):
+        ).values_list("id", "name", "kind", "is_active", "changed", "kecamatan__name", "checks"):
             rows[pk] = Row(
                 key=pk,
                 name=f"{kinds.get(kind, '')} {name}".strip(),
@@ -395,8 +441,15 @@ def _site_rows(query: DashboardQuery, cities, names: dict[int, tuple[str, str]])
                 checks_done=found["checks"] or 0,
                 last_change_key=found["last"],
             )
-    for condition in other_tables:
-        if query.level == KELURAHAN:  # one row per kelurahan: the ids that meet it, no GROUP BY
+    _add_checks_on_other_tables(rows, scope, other_tables)
+    return rows
+
+
+def _add_checks_on_other_tables(rows, scope: Scope, conditions) -> None:
+    kelurahan = scope.kelurahan()
+    group = KELURAHAN_LOOKUPS[scope.level]
+    for condition in conditions:
+        if scope.level == KELURAHAN:  # one row per kelurahan: the ids that meet it, no GROUP BY
             found = ((pk, 1) for pk in kelurahan.filter(condition).values_list("id", flat=True))
         else:
             found = (
@@ -409,24 +462,55 @@ def _site_rows(query: DashboardQuery, cities, names: dict[int, tuple[str, str]])
             row = rows.get(key)
             if row is not None:
                 row.checks_done += done
-    return rows
 
 
-def _owned(model, query: DashboardQuery, cities):
-    return _scope(
-        model.objects.unscoped(REASON),
-        city_lookup="kelurahan__kecamatan__city_id",
-        kecamatan_lookup="kelurahan__kecamatan_id",
-        cities=cities,
-        query=query,
-    ).order_by()
+# The kelurahan level sorts every kelurahan of the scope by one figure read alone: a value per
+# kelurahan id (one or a few queries of two columns, no rows built) and the value of those the
+# source does not name. Each value orders as the column's own (COLUMNS) for a row of one site.
+def _state_values(scope: Scope, column: Column, today):
+    return dict(scope.kelurahan().values_list("id", "is_active")), None
 
 
-def _add_articles(rows: dict[int, Row], query: DashboardQuery, cities) -> None:
-    """A published article newer than the site's last save is its last content change."""
-    group = OWNED_LOOKUPS[query.level]
+def _completeness_values(scope: Scope, column: Column, today):
+    own_columns, other_tables = _checklist_split()
+    kelurahan = scope.kelurahan()
+    checks = dict(kelurahan.annotate(done=_checks_done(own_columns)).values_list("id", "done"))
+    for condition in other_tables:
+        for pk in kelurahan.filter(condition).values_list("id", flat=True):
+            checks[pk] += 1
+    return checks, None
+
+
+def _last_change_values(scope: Scope, column: Column, today):
+    changed = dict(scope.kelurahan().annotate(at=_as_text("updated_at")).values_list("id", "at"))
+    articles = RowsOnDemand()
+    _add_articles(articles, scope, today)
+    for pk, row in articles.made.items():
+        if row.last_change_key and (not changed.get(pk) or row.last_change_key > changed[pk]):
+            changed[pk] = row.last_change_key
+    return changed, None
+
+
+def _figure_values(source):
+    """The values of a figure that only some kelurahan have (letters, staff, late requests):
+    rows made for those its source names; the others have the empty row's value."""
+
+    def values(scope: Scope, column: Column, today):
+        found = RowsOnDemand()
+        source(found, scope, today)
+        return {pk: column.value(row) for pk, row in found.made.items()}, column.value(Row())
+
+    return values
+
+
+def _add_articles(rows, scope: Scope, today) -> None:
+    """A published article newer than the site's last save is its last content change.
+
+    Each source of figures takes the rows (anything with .get(key): a dict, RowsOnDemand), the
+    scope and the day the figures are for."""
+    group = OWNED_LOOKUPS[scope.level]
     for key, newest in (
-        _owned(Article, query, cities)
+        scope.owned(Article)
         .filter(status=Article.Status.PUBLISHED)
         .values(group)
         .annotate(newest=_as_text(Max("published_at")))
@@ -437,11 +521,11 @@ def _add_articles(rows: dict[int, Row], query: DashboardQuery, cities) -> None:
             row.last_change_key = newest
 
 
-def _add_staff(rows: dict[int, Row], query: DashboardQuery, cities) -> None:
+def _add_staff(rows, scope: Scope, today) -> None:
     """Active accounts with the Operator or Penandatangan role (one account may hold both)."""
-    group = OWNED_LOOKUPS[query.level]
+    group = OWNED_LOOKUPS[scope.level]
     for key, role, count in (
-        _owned(StaffMembership, query, cities)
+        scope.owned(StaffMembership)
         .filter(user__is_active=True, user__groups__name__in=[roles.OPERATOR, roles.SIGNER])
         .values(group, "user__groups__name")
         .annotate(count=Count("user_id", distinct=True))
@@ -455,31 +539,22 @@ def _add_staff(rows: dict[int, Row], query: DashboardQuery, cities) -> None:
                 row.signers = count
 
 
-def _tallies(query: DashboardQuery, cities, *, first: datetime.date, last: datetime.date):
-    """The letter tally's rows of the months from `first` to `last`, filtered as the page is."""
-    return _scope(
-        LetterTally.objects.unscoped(REASON),
-        city_lookup="city_id",
-        kecamatan_lookup="kecamatan_id",
-        cities=cities,
-        query=query,
-    ).filter(month__gte=first, month__lte=last)
+def _tallies(scope: Scope, *, first: datetime.date, last: datetime.date):
+    """The letter tally's rows of the months from `first` to `last`, in the scope."""
+    tallies = scope.filter(LetterTally.objects.unscoped(REASON), TALLY_LOOKUPS)
+    return tallies.filter(month__gte=first, month__lte=last)
 
 
-def _add_letters(rows: dict[int, Row], query: DashboardQuery, cities, today) -> None:
+def _add_letters(rows, scope: Scope, today) -> None:
     """This month's and this year's letters, the online share and the turnaround histogram,
     from the letter tally (one query)."""
-    group = TALLY_LOOKUPS[query.level]
+    group = TALLY_LOOKUPS[scope.level]
     month = today.replace(day=1)
-    tallies = _tallies(query, cities, first=today.replace(month=1, day=1), last=month)
-    for found in (
-        tallies.order_by()
-        .values(group, "days")
-        .annotate(
-            year_letters=Sum("letters"),
-            year_online=Sum("online"),
-            month_letters=Sum("letters", filter=Q(month=month)),
-        )
+    tallies = _tallies(scope, first=today.replace(month=1, day=1), last=month)
+    for found in tallies.values(group, "days").annotate(
+        year_letters=Sum("letters"),
+        year_online=Sum("online"),
+        month_letters=Sum("letters", filter=Q(month=month)),
     ):
         row = rows.get(found[group])
         if row is None:
@@ -491,29 +566,50 @@ def _add_letters(rows: dict[int, Row], query: DashboardQuery, cities, today) -> 
         row.histogram[found["days"]] += found["year_letters"]
 
 
-def _add_late(rows: dict[int, Row], query: DashboardQuery, cities, today) -> None:
-    group = OWNED_LOOKUPS[query.level]
-    late = letters_past_promise_everywhere(_owned(Letter, query, cities), today=today)
+def _add_late(rows, scope: Scope, today) -> None:
+    group = OWNED_LOOKUPS[scope.level]
+    late = letters_past_promise_everywhere(scope.owned(Letter), today=today)
     for key, count in late.values(group).annotate(count=Count("id")).values_list(group, "count"):
         row = rows.get(key)
         if row is not None:
             row.late = count
 
 
-def _chart(query: DashboardQuery, cities, kecamatan_names, today) -> Chart:
+def _figures(scope: Scope, names: dict[int, tuple[str, str]], today) -> dict[int, Row]:
+    """Every figure of every row in the scope."""
+    rows = _site_rows(scope, names)
+    for source in (_add_articles, _add_staff, _add_letters, _add_late):
+        source(rows, scope, today)
+    return rows
+
+
+# How the kelurahan level reads each column's values to sort by it (_kelurahan_order).
+SORT_VALUES = {
+    "active": _state_values,
+    "completeness": _completeness_values,
+    "last_change": _last_change_values,
+    **dict.fromkeys(("operators", "signers"), _figure_values(_add_staff)),
+    **dict.fromkeys(
+        ("letters_month", "letters_year", "online_share", "median", "p90"),
+        _figure_values(_add_letters),
+    ),
+    "late": _figure_values(_add_late),
+}
+
+
+def _chart(scope: Scope, kecamatan_names, today) -> Chart:
     """Letters per month per kecamatan of the chosen city (all cities: one line)."""
     months = _months_back(today, CHART_MONTHS)
     index = {month: i for i, month in enumerate(months)}
-    tallies = _tallies(query, cities, first=months[0], last=months[-1])
+    tallies = _tallies(scope, first=months[0], last=months[-1])
     by_group: dict[int, list[int]] = {}
-    group = "kecamatan_id" if query.city else "city_id"
+    group = "kecamatan_id" if scope.city else "city_id"
     for key, month, count in (
-        tallies.order_by()
-        .values(group, "month")
+        tallies.values(group, "month")
         .annotate(month_letters=Sum("letters"))
         .values_list(group, "month", "month_letters")
     ):
-        line = by_group.setdefault(key if query.city else 0, [0] * len(months))
+        line = by_group.setdefault(key if scope.city else 0, [0] * len(months))
         line[index[month]] += count
     empty = [0] * len(months)
     total = ChartLine(
@@ -521,8 +617,8 @@ def _chart(query: DashboardQuery, cities, kecamatan_names, today) -> Chart:
     )
     rows = [
         ChartLine(name, by_group.get(pk, empty))
-        for pk, name in (kecamatan_names if query.city else ())
-        if not query.kecamatan or pk == query.kecamatan
+        for pk, name in (kecamatan_names if scope.city else ())
+        if not scope.kecamatan or pk == scope.kecamatan
     ]
     peak = max((max(line.counts) for line in rows), default=0) or 1
     return Chart(
@@ -546,8 +642,16 @@ def _link_rows(rows, query: DashboardQuery) -> None:
             row.url = "?" + DashboardQuery(level=KECAMATAN, city=row.key).params()
 
 
-def _sorted(rows: list[Row], sort: str, *, in_name_order: bool = False) -> list[Row]:
-    """Sorted by one column, ties by name; rows without a value (no letters yet) always last."""
+def _sorted(items: list, value: Callable, descending: bool) -> list:
+    """`items` (in name order) sorted by `value`, ties in name order; items without a value (no
+    letters yet) always last."""
+    valued = [item for item in items if value(item) is not None]
+    empty = [item for item in items if value(item) is None]
+    return sorted(valued, key=value, reverse=descending) + empty
+
+
+def _sorted_rows(rows: list[Row], sort: str, *, in_name_order: bool = False) -> list[Row]:
+    """Sorted by one column, ties by name; rows without a value always last."""
     column = COLUMN_KEYS[sort.removeprefix("-")]
     descending = sort.startswith("-")
     by_name = (
@@ -557,15 +661,57 @@ def _sorted(rows: list[Row], sort: str, *, in_name_order: bool = False) -> list[
     )
     if column.key == "name":
         return by_name[::-1] if descending else by_name
-    valued = [r for r in by_name if column.value(r) is not None]
-    empty = [r for r in by_name if column.value(r) is None]
-    return sorted(valued, key=column.value, reverse=descending) + empty
+    return _sorted(by_name, column.value, descending)
+
+
+def _kelurahan_order(scope: Scope, sort: str, today) -> Sequence[int]:
+    """Every kelurahan of the scope in the page's order, as ids, with no figures built beyond
+    the sort's own. By name: a query, which the page slices (OFFSET and LIMIT read the index
+    kelurahan_name_order). By a figure: that figure's values alone (SORT_VALUES), and the ids
+    in name order sorted by them, as _sorted does."""
+    column = COLUMN_KEYS[sort.removeprefix("-")]
+    descending = sort.startswith("-")
+    ids = _in_name_order(scope.kelurahan()).values_list("id", flat=True)
+    if column.key == "name":
+        return ids.reverse() if descending else ids
+    values, everyone = SORT_VALUES[column.key](scope, column, today)
+    ids = list(ids)
+    if everyone is not None:  # 0 letters, 0 staff: every kelurahan has a value
+        values = {**dict.fromkeys(ids, everyone), **values}
+    # As _sorted, without a Python call per kelurahan (83,762 of them): dict lookups.
+    valued = [pk for pk in ids if values.get(pk) is not None]
+    empty = [pk for pk in ids if values.get(pk) is None] if len(valued) < len(ids) else []
+    return sorted(valued, key=values.__getitem__, reverse=descending) + empty
+
+
+def _kelurahan_level(scope: Scope, query: DashboardQuery, today):
+    """The kelurahan level: the page's rows, the total and the sorted list of every row.
+
+    All of Indonesia is 83,762 kelurahan/desa, and building each one's figures in Python costs
+    more than the rest of the page. So the order is found first (_kelurahan_order), only the 50
+    rows of the page get their figures, and the total is the sum of the cities' (or the chosen
+    city's kecamatan) rows: the same sums over a few hundred rows. Every row is built only for
+    an export.
+    """
+    order = _kelurahan_order(scope, query.sort, today)
+    page = Paginator(order, PAGE_SIZE).get_page(query.page)
+    shown = _figures(dataclasses.replace(scope, only=tuple(page.object_list)), {}, today)
+    page.object_list = [shown[pk] for pk in page.object_list]
+    coarse = dataclasses.replace(scope, level=KECAMATAN if scope.city else CITY)
+    total = Figures.total_of(list(_figures(coarse, {}, today).values()))
+
+    def every_row() -> list[Row]:
+        rows = _figures(scope, {}, today)
+        return [rows[pk] for pk in list(order)]
+
+    return page, total, every_row
 
 
 def dashboard_for(user, params, *, today: datetime.date | None = None) -> Dashboard:
     """The dashboard the user asked for (`params`: the query string), in a fixed number of
     queries: the cities (and the chosen city's kecamatan) for the filters, the sites, the
-    newest articles, the staff, the letter tally, the chart, and the three of the late count."""
+    newest articles, the staff, the letter tally, the chart, and the three of the late count
+    (at the kelurahan level: the order, then those for the page's rows and for the total)."""
     today = today or timezone.localdate()
     allowed = user_city_ids(user)
     query = DashboardQuery.from_params(params)
@@ -583,31 +729,38 @@ def dashboard_for(user, params, *, today: datetime.date | None = None) -> Dashbo
         )
         if query.kecamatan and query.kecamatan not in dict(kecamatan):
             query = DashboardQuery(level=KECAMATAN, city=query.city, sort=query.sort)
-    if query.level == CITY:
-        names = {pk: (name, "") for pk, name in cities}
-    elif query.city:
-        names = {pk: (name, "") for pk, name in kecamatan}
-    elif query.level == KECAMATAN:  # every kecamatan of the user's cities, with their city
-        everywhere = Kecamatan.objects.all()
-        if allowed is not None:
-            everywhere = everywhere.filter(city_id__in=sorted(allowed))
-        found = list(everywhere.values_list("pk", "name", "city_id"))
-        names = {pk: (name, city_names.get(city_id, "")) for pk, name, city_id in found}
-        kecamatan_cities = {pk: city_id for pk, _name, city_id in found}
+    scope = Scope(
+        query.level,
+        None if allowed is None else frozenset(allowed),
+        query.city,
+        query.kecamatan,
+    )
+    if query.level == KELURAHAN:
+        page, total, every_row = _kelurahan_level(scope, query, today)
     else:
-        names = {}
-    rows = _site_rows(query, allowed, names)
-    if query.level == KECAMATAN and not query.city:
-        for row in rows.values():
-            row.city = kecamatan_cities.get(row.key)
-    _add_articles(rows, query, allowed)
-    _add_staff(rows, query, allowed)
-    _add_letters(rows, query, allowed, today)
-    _add_late(rows, query, allowed, today)
-    total = Figures.total_of(list(rows.values()))
-    ordered = _sorted(list(rows.values()), query.sort, in_name_order=query.level == KELURAHAN)
-    # Paged at every level: all of Indonesia is 514 cities, 7,285 kecamatan, 83,762 kelurahan.
-    page = Paginator(ordered, PAGE_SIZE).get_page(query.page)
+        if query.level == CITY:
+            names = {pk: (name, "") for pk, name in cities}
+        elif query.city:
+            names = {pk: (name, "") for pk, name in kecamatan}
+        else:  # every kecamatan of the user's cities, with their city
+            everywhere = Kecamatan.objects.all()
+            if allowed is not None:
+                everywhere = everywhere.filter(city_id__in=sorted(allowed))
+            found = list(everywhere.values_list("pk", "name", "city_id"))
+            names = {pk: (name, city_names.get(city_id, "")) for pk, name, city_id in found}
+            kecamatan_cities = {pk: city_id for pk, _name, city_id in found}
+        rows = _figures(scope, names, today)
+        if query.level == KECAMATAN and not query.city:
+            for row in rows.values():
+                row.city = kecamatan_cities.get(row.key)
+        total = Figures.total_of(list(rows.values()))
+        ordered = _sorted_rows(list(rows.values()), query.sort)
+        # Paged at every level: all of Indonesia is 514 cities and 7,285 kecamatan.
+        page = Paginator(ordered, PAGE_SIZE).get_page(query.page)
+
+        def every_row() -> list[Row]:
+            return ordered
+
     _link_rows(page.object_list, query)
     return Dashboard(
         query=query,
@@ -615,10 +768,10 @@ def dashboard_for(user, params, *, today: datetime.date | None = None) -> Dashbo
         kecamatan=kecamatan,
         city_name=city_names.get(query.city, ""),
         total=total,
-        rows=ordered,
         page=page,
-        chart=_chart(query, allowed, kecamatan, today),
+        chart=_chart(scope, kecamatan, today),
         today=today,
+        every_row=every_row,
     )
 
 

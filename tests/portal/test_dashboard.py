@@ -24,7 +24,7 @@ from layanan import services
 from layanan.models import Letter, LetterTally
 from layanan.storage import private_storage
 from layanan.tally import letter_tally_rebuild
-from portal.dashboard import dashboard_for, percentile
+from portal.dashboard import COLUMN_KEYS, Figures, dashboard_for, percentile
 from tests.factories import signature
 from tests.layanan.sample import letter_data
 
@@ -323,8 +323,10 @@ def _queries(user) -> list[str]:
 def test_the_query_count_does_not_grow_with_the_kelurahan(known_city, diskominfo):
     _queries(diskominfo)  # the user's role is looked up once and kept on the user
     before = _queries(diskominfo)
-    # cities, sites (1 + 3 checklist items on other tables), articles, staff, tally, late (3), chart
-    assert len(before) == 12
+    # The cities; the kelurahan in name order (their count, the page's slice); the figures
+    # (sites: 1 + 3 checklist items on other tables, articles, staff, tally, late: 3) once for
+    # the page's rows and once for the total's cities; the chart.
+    assert len(before) == 1 + 2 + 10 + 10 + 1
     region_provision(codes=["33.72.02", "33.72.03"])
     more = Kelurahan.objects.exclude(kecamatan=known_city.kecamatan).first()
     letter(more, created=datetime.date(2025, 6, 2), signed=datetime.date(2025, 6, 3))
@@ -332,6 +334,44 @@ def test_the_query_count_does_not_grow_with_the_kelurahan(known_city, diskominfo
     letter_tally_rebuild()
     assert Kecamatan.objects.count() == 3
     assert _queries(diskominfo) == before
+
+
+@pytest.mark.parametrize("sort", [f"{way}{key}" for key in COLUMN_KEYS for way in ("", "-")])
+def test_the_kelurahan_page_and_total_are_those_of_every_row_built(known_city, diskominfo, sort):
+    """The kelurahan level builds figures only for the page's rows and sums the total from the
+    kecamatan; that is the same table as building every row, whatever the sort."""
+    region_provision(codes=["33.72"])  # 54 kelurahan: two pages
+    more = Kelurahan.objects.filter(kecamatan__city=known_city.kecamatan.city).last()
+    letter(more, created=datetime.date(2025, 6, 2), signed=datetime.date(2025, 6, 4))
+    letter_tally_rebuild()
+    for page in (1, 2):
+        found = figures(diskominfo, level="kelurahan", sort=sort, page=page)
+        every = found.rows
+        assert len(every) == Kelurahan.objects.count()
+        shown = list(found.page.object_list)
+        assert [r.key for r in shown] == [r.key for r in every][(page - 1) * 50 : page * 50]
+        full = {r.key: r for r in every}
+        for row in shown:
+            assert (row.name, row.parent, row.url != "") == (
+                full[row.key].name,
+                full[row.key].parent,
+                True,
+            )
+            assert [getattr(row, name) for name in Figures.SUMMED] == [
+                getattr(full[row.key], name) for name in Figures.SUMMED
+            ]
+            assert (row.histogram, row.last_change_key) == (
+                full[row.key].histogram,
+                full[row.key].last_change_key,
+            )
+        total = Figures.total_of(every)
+        assert [getattr(found.total, name) for name in Figures.SUMMED] == [
+            getattr(total, name) for name in Figures.SUMMED
+        ]
+        assert (found.total.histogram, found.total.last_change_key) == (
+            total.histogram,
+            total.last_change_key,
+        )
 
 
 def test_long_tables_are_paged_and_the_page_links_keep_the_filters(known_city, as_diskominfo):
