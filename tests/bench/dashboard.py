@@ -334,9 +334,19 @@ def main(argv: list[str] | None = None) -> int:
                     f"{city.name}, {kecamatan.name}, sorted by median",
                     f"{index}?city={city.pk}&kecamatan={kecamatan.pk}&sort=-median",
                 ),
+                ("all of Indonesia per kelurahan (by name)", f"{index}?level=kelurahan"),
+                ("  the same, page 1,000", f"{index}?level=kelurahan&page=1000"),
                 (
                     "all of Indonesia per kelurahan, page 3 by letters",
                     f"{index}?level=kelurahan&sort=-letters_year&page=3",
+                ),
+                (
+                    "all of Indonesia per kelurahan, by completeness",
+                    f"{index}?level=kelurahan&sort=completeness",
+                ),
+                (
+                    "all of Indonesia per kelurahan, by last change",
+                    f"{index}?level=kelurahan&sort=-last_change",
                 ),
                 (
                     f"CSV: {city.name} per kelurahan",
