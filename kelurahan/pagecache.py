@@ -356,6 +356,7 @@ def _serve(request, copy: Copy) -> HttpResponse:
     else:
         body = gzip.decompress(copy.gzipped)
     response = HttpResponse(body, headers=copy.headers)
+    response.headers["Content-Length"] = str(len(body))
     if encoding is not None:
         response.headers["Content-Encoding"] = encoding
     return response
