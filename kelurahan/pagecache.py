@@ -31,7 +31,7 @@ first in settings.MIDDLEWARE and answers a hit itself, from this process's memor
 else (a miss, a visitor with any cookie but the language and CSRF ones, staff, a POST, a query
 parameter the view does not read) goes through the whole stack, where `cached_public_page`
 looks in the shared cache and renders on a miss; the finished response is kept on its way back
-out through `PageCacheMiddleware`. Hits happen in one place, `_serve` (from this process's
+out through `PageCacheMiddleware`. Hits happen in one place, `_hit` (from this process's
 memory, `LocalCopies.get`, or from the shared cache in `cached_public_page`), a miss in one
 place, `_render`.
 
@@ -345,9 +345,14 @@ class LocalCopies:
 local = LocalCopies()
 
 
-def _serve(request, copy: Copy) -> HttpResponse:
-    """A hit: the kept response, in the encoding the client takes best. (The one place a
-    request is answered from the page cache.)"""
+def _hit(request, copy: Copy) -> HttpResponse:
+    """A hit, from this process's memory or the shared cache: the one place a request is
+    answered from the page cache (count hits here)."""
+    return _answer(request, copy)
+
+
+def _answer(request, copy: Copy) -> HttpResponse:
+    """The kept response, in the encoding the client takes best."""
     encoding = compression.accepted(request)
     if encoding == "br":
         body = copy.brotli
@@ -408,7 +413,7 @@ def _keep(request, response) -> HttpResponse:
     )
     cache.set(pending.key, copy.as_kept(), _timeout())
     local.put(pending.key, copy)
-    return _serve(request, copy)
+    return _answer(request, copy)
 
 
 class PageCacheMiddleware:
@@ -423,7 +428,7 @@ class PageCacheMiddleware:
         if key is not None:
             copy = local.get(key)
             if copy is not None:
-                return _serve(request, copy)
+                return _hit(request, copy)
         response = self.get_response(request)
         if will_keep(request, response):
             return _keep(request, response)
@@ -434,8 +439,9 @@ class PageCacheMiddleware:
 
 
 def _render(request, view, args, kwargs, *, key: str, keys: list[str], versions: tuple):
-    """A miss: render the page; PageCacheMiddleware keeps it on its way out. (The one place a
-    page is rendered for the page cache.)"""
+    """A miss: render the page; PageCacheMiddleware keeps it on its way out. The one place a
+    page is rendered for the page cache (count misses here; a page served fresh because the
+    cache does not answer, or for a search or a visitor with a session, never gets here)."""
     token = render_after_change.set(_changed_recently(versions))
     try:
         response = view(request, *args, **kwargs)
@@ -488,7 +494,7 @@ def cached_public_page(
             kept = Copy.from_kept(found.get(key))
             if kept is not None and kept.versions == versions:
                 local.put(key, kept)  # the next request is answered before the middleware
-                return _serve(request, kept)
+                return _hit(request, kept)
             return _render(request, view, args, kwargs, key=key, keys=keys, versions=versions)
 
         return wrapped
