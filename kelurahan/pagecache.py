@@ -124,8 +124,11 @@ def _timeout() -> int:
 
 
 def _set_version(key: str) -> None:
-    local.forget_version(key)  # this process asks the cache again, even if the write is lost
+    """This process asks the cache again at its next hit, even if the write is lost; forgotten
+    after the write too, should another thread have read the old version in between."""
+    local.forget_version(key)
     cache.set(key, time.time_ns(), None)
+    local.forget_version(key)
 
 
 def _bump(key: str) -> None:

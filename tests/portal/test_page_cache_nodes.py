@@ -123,3 +123,16 @@ def test_a_copy_kept_before_an_outage_is_not_served_once_redis_answers_again(
         pages = [other.get(NEWS), client.get(NEWS), other.get(NEWS)]
 
     assert [b"Judul baru" in page.content for page in pages] == [True] * 3
+
+
+def test_a_process_keeps_at_most_its_memory_budget_least_recently_used_first():
+    copies = pagecache.LocalCopies(max_bytes=2_500)
+    copy = pagecache.Copy(
+        version_keys=(), versions=(), gzipped=b"g" * 500, brotli=b"b" * 500, headers={}
+    )
+    copies.put("a", copy)
+    copies.put("b", copy)
+    assert copies.get("a") is copy  # served since: "b" is now the least recently used
+    copies.put("c", copy)  # 3,000 bytes would be over the budget
+
+    assert [copies.get(key) is copy for key in "abc"] == [True, False, True]
