@@ -60,8 +60,17 @@ threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 # importing Django (and WeasyPrint) for a second or two while requests queue. Nothing opens a
 # database or Redis connection at import time, so no socket is shared across the fork.
 preload_app = True
-max_requests = 20000
-max_requests_jitter = 2000
+# Sized for load: a worker answers about 1,000 cached pages a second, so 20,000 requests meant a
+# restart every 20 s, each one emptying the worker's own page copies (kelurahan/pagecache.py) and
+# its database pool. Each worker draws its own limit, uniformly between max_requests and
+# max_requests + max_requests_jitter: 300,000-450,000 requests, 5 to 7.5 minutes at 1,000 req/s
+# (days on a quiet site). A jitter half the base spreads the workers' restarts over 2.5 minutes,
+# so two workers restarting in the same second is a ~1% chance per round rather than the rule,
+# and the draws are made again for every new worker, so workers never fall into step. A
+# restart is cheap (a fork of the preloaded master, milliseconds), and a leak that matters
+# grows over hours, so a few minutes between restarts still caps it.
+max_requests = 300_000
+max_requests_jitter = 150_000
 timeout = 30
 graceful_timeout = 30
 keepalive = 5

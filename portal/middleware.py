@@ -1,6 +1,6 @@
 """Request middleware: the language from the visitor's choice, staff two-factor login, staff
-session limits (and no caching of staff pages), policy headers, gzip for text, and one retry of a
-read whose database connection was lost.
+session limits (and no caching of staff pages), policy headers, brotli or gzip for text, and one
+retry of a read whose database connection was lost.
 
 Language: from the visitor's explicit choice only, Indonesian unless they switched.
 
@@ -19,12 +19,14 @@ from django.contrib.auth.signals import user_logged_in
 from django.db import InterfaceError, OperationalError, connection
 from django.dispatch import receiver
 from django.http import HttpResponseRedirect
-from django.middleware.gzip import GZipMiddleware
 from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import ngettext
 
+from kelurahan import pagecache
+from portal import compression
+from portal.language import cookie_language
 from portal.security import step_url
 from portal.selectors import two_factor_step
 
@@ -32,12 +34,9 @@ from portal.selectors import two_factor_step
 class CookieLanguageMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
-        self.languages = {code for code, _name in settings.LANGUAGES}
 
     def __call__(self, request):
-        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-        if language not in self.languages:
-            language = settings.LANGUAGE_CODE
+        language = cookie_language(request)
         translation.activate(language)
         request.LANGUAGE_CODE = language
         response = self.get_response(request)
@@ -191,18 +190,19 @@ class PermissionsPolicyMiddleware:
         return response
 
 
-class TextGZipMiddleware(GZipMiddleware):
-    """Django's GZipMiddleware (with its BREACH padding), for text only: pages, JSON, GeoJSON,
-    CSV. PDFs, photos and spreadsheets are compressed already; squeezing them again costs CPU
-    and saves nothing. Static files never get here (whitenoise serves its precompressed copies),
-    and cached public pages come out of the page cache already compressed."""
+class CompressionMiddleware:
+    """brotli or gzip for text (portal/compression.py says which when). After whitenoise (static
+    files come precompressed, .br and .gz), before all that reads the body. A page the page
+    cache keeps is left alone: it is compressed once, when kept (kelurahan/pagecache.py)."""
 
-    COMPRESSIBLE = ("text/", "application/json", "application/geo+json", "image/svg+xml")
+    def __init__(self, get_response):
+        self.get_response = get_response
 
-    def process_response(self, request, response):
-        if not response.get("Content-Type", "").startswith(self.COMPRESSIBLE):
+    def __call__(self, request):
+        response = self.get_response(request)
+        if pagecache.will_keep(request, response):
             return response
-        return super().process_response(request, response)
+        return compression.compress(request, response)
 
 
 def _waited_for_a_connection(exception) -> bool:

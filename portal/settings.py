@@ -74,6 +74,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: every request starts with no tenant scope (kelurahan/tenancy.py).
     "kelurahan.tenancy.TenancyMiddleware",
+    # A cached public page is a finished response (its headers, CSP included): a hit is answered
+    # here, before the rest (kelurahan/pagecache.py); a miss is kept on its way back out.
+    "kelurahan.pagecache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Ahead of whitenoise, so static files carry the policy headers too.
     "csp.middleware.CSPMiddleware",
@@ -82,7 +85,7 @@ MIDDLEWARE = [
     # The site the host names (kelurahan/hosts.py): an allowed host of no site is a 404 here.
     "kelurahan.hosts.SiteMiddleware",
     # After whitenoise (static files come precompressed), before all that reads the body.
-    "portal.middleware.TextGZipMiddleware",
+    "portal.middleware.CompressionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.CookieLanguageMiddleware",
     # Before CSRF and all that reads the body: an oversized body is refused unread (413).
@@ -208,6 +211,13 @@ PROCRASTINATE_WORKER_DEFAULTS = {
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://portal")}
 # Whole public pages are kept this long (kelurahan/pagecache.py); 0 turns the page cache off.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
+# Each web process also keeps copies in its own memory, up to this many bytes, and answers them
+# without asking Redis, as long as Redis confirmed their versions within PAGE_CACHE_CHECK_SECONDS
+# (default 0.25 s with Redis, every hit with the local-memory cache): an edit on one node shows
+# on every node within that time.
+PAGE_CACHE_LOCAL_BYTES = env.int("PAGE_CACHE_LOCAL_BYTES", default=32 * 1024 * 1024)
+if "PAGE_CACHE_CHECK_SECONDS" in os.environ:
+    PAGE_CACHE_CHECK_SECONDS = env.float("PAGE_CACHE_CHECK_SECONDS")
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "portal.cache.RedisCache"
     CACHES["default"].setdefault("OPTIONS", {}).update(

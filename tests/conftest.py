@@ -4,7 +4,7 @@ import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 
-from kelurahan import roles
+from kelurahan import pagecache, roles
 from kelurahan.models import City, Kelurahan
 from kelurahan.services import region_provision, staff_account_create
 from kelurahan.tenancy import unscoped
@@ -28,10 +28,12 @@ def _tenant_scope_for_test_code():
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with no cached page (rate-limit counters are database rows, which the
-    test's transaction takes away)."""
+    test's transaction takes away), nor any copy in this process's memory."""
     cache.clear()
+    pagecache.local.clear()
     yield
     cache.clear()
+    pagecache.local.clear()
 
 
 @pytest.fixture
