@@ -48,7 +48,7 @@ from django.middleware.gzip import re_accepts_gzip
 from django.utils.cache import patch_vary_headers
 from django.utils.text import compress_string
 
-from kelurahan import hosts
+from kelurahan import hosts, metrics
 
 CITY_KEY = "pages:v:city"
 # Longer addresses (no page of ours needs one) are served fresh, not kept: a visitor inventing
@@ -193,7 +193,9 @@ def cached_public_page(
             kept = found.get(key)
             if kept is not None and kept[0] == versions:
                 _rendered_under, compressed, headers = kept
+                metrics.page_cache_hit()
                 return _from_copy(request, compressed, headers)
+            metrics.page_cache_miss()
             token = render_after_change.set(_changed_recently(versions))
             try:
                 response = view(request, *args, **kwargs)
