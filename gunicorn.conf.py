@@ -57,9 +57,32 @@ elif _control_socket:
 # a new one per instance. _METRICS_DIR_MADE remembers, across a configuration reload (HUP), that
 # the folder is ours to remove.
 _METRICS_DIR_MADE = "PORTAL_METRICS_DIR_MADE"
+_METRICS_DIR_PREFIX = "portal-metrics-"
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="portal-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix=_METRICS_DIR_PREFIX)
     os.environ[_METRICS_DIR_MADE] = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
+
+
+def _stale_metrics_folders_remove(made: Path) -> None:
+    """Folders this file made for instances that were killed (SIGKILL runs no on_exit): each
+    holds its master's pid, and one whose master is gone is removed."""
+    for folder in made.parent.glob(f"{_METRICS_DIR_PREFIX}*"):
+        try:
+            pid = int((folder / "master.pid").read_text())
+        except (OSError, ValueError):
+            continue  # not started yet (its pid comes in on_starting), or not ours
+        if folder != made and not _alive(pid):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def on_starting(server) -> None:
@@ -75,6 +98,9 @@ def on_starting(server) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for leftover in folder.glob("*.db"):
         leftover.unlink()
+    if os.environ.get(_METRICS_DIR_MADE) == str(folder):
+        (folder / "master.pid").write_text(str(os.getpid()))  # not *.db: no metric file
+        _stale_metrics_folders_remove(folder)
 
 
 def child_exit(server, worker) -> None:

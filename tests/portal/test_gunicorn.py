@@ -70,6 +70,7 @@ def start_gunicorn(tmp_path):
         VAR_DIR=str(tmp_path / "var"),
         WEB_CONCURRENCY="1",
         XDG_RUNTIME_DIR=str(runtime_dir),
+        TMPDIR=str(tmp_path),  # the metrics folder gunicorn.conf.py makes, gone with the test
     )
 
     def start(port: int, **extra_env: str) -> tuple[subprocess.Popen, Path]:
@@ -179,12 +180,26 @@ def test_metrics_add_up_every_worker_and_their_folder_goes_with_the_instance(
 
     temp = tmp_path / "tmp"
     temp.mkdir()
+    # Left by instances that were SIGKILLed (no on_exit): one whose master is gone, one alive.
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,  # noqa: S603
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    for name, pid in (("portal-metrics-gone", gone), ("portal-metrics-alive", str(os.getpid()))):
+        (temp / name).mkdir()
+        (temp / name / "master.pid").write_text(pid)
+        (temp / name / "counter_1.db").write_bytes(b"")
     port = free_port()
     server, log = start_gunicorn(
         port, WEB_CONCURRENCY="2", TMPDIR=str(temp), CACHE_URL=redis_server.url
     )
     wait_for(server, log, lambda: serves_healthz(port))
-    (folder,) = temp.glob("portal-metrics-*")
+    left = set(temp.glob("portal-metrics-*"))
+    assert temp / "portal-metrics-alive" in left and temp / "portal-metrics-gone" not in left
+    (folder,) = left - {temp / "portal-metrics-alive"}
+    assert (folder / "master.pid").read_text() == str(server.pid)
 
     with ThreadPoolExecutor(8) as pool:
         assert set(pool.map(lambda _n: healthz(port), range(40))) == {200}
@@ -207,3 +222,4 @@ def test_metrics_add_up_every_worker_and_their_folder_goes_with_the_instance(
     server.send_signal(signal.SIGTERM)
     server.wait(timeout=15)
     assert not folder.exists()
+    assert (temp / "portal-metrics-alive").exists()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -302,18 +303,18 @@ SUFFIXES = ("_bucket", "_count", "_sum")
 
 
 def _expressions(dashboard: dict) -> list[str]:
-    return [
+    """The panels' queries and the template variables' (label_values(portal_..., job))."""
+    panels = [
         target["expr"]
         for panel in dashboard["panels"]
         for target in panel.get("targets", [])
         if target.get("expr")
     ]
+    variables = [variable["query"]["query"] for variable in dashboard["templating"]["list"]]
+    return panels + variables
 
 
 def _metric_names(expr: str) -> set[str]:
-    import re
-
-    # Words followed by `{` or standing alone that look like our metric names.
     return set(re.findall(r"\bportal_[a-z_]+\b", expr))
 
 
