@@ -203,7 +203,7 @@ def test_the_breaker_gauge_follows_a_redis_outage(client, kelurahan_a, redis_ser
 # --- Task queue -----------------------------------------------------------------------------------
 
 
-def test_a_task_that_fails_in_process_is_counted(client, kelurahan_a, monkeypatch):
+def test_a_task_that_fails_in_process_is_counted(client):
     from kelurahan import background
 
     @background.task()
