@@ -2,12 +2,16 @@
 
 Environment: PORT or BIND, WEB_CONCURRENCY (workers, default: one per core), GUNICORN_THREADS,
 GUNICORN_CONTROL_SOCKET (a path for `gunicornc`, or "off"; default: one per bind address).
+PROMETHEUS_MULTIPROC_DIR: where the workers keep their /metrics values (emptied when gunicorn
+starts; default: a new private folder of this instance's own, removed when it stops).
 The app keeps no state of its own, so more capacity is more workers or more machines.
 """
 
 import multiprocessing
 import os
 import re
+import shutil
+import tempfile
 from pathlib import Path
 
 bind = os.environ.get("BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
@@ -45,12 +49,73 @@ elif _control_socket:
     control_socket = _control_socket
 
 
+# /metrics (portal/metrics.py) adds up every worker's counters: prometheus-client's multiprocess
+# mode, in which each process writes its values to files in PROMETHEUS_MULTIPROC_DIR and a scrape
+# reads them all. The variable must be set before the app (and prometheus-client) is imported,
+# which preload_app does right after this file is read, so it is set here. Each instance needs a
+# folder of its own (two nodes on one machine would add up each other's workers); the default is
+# a new one per instance. _METRICS_DIR_MADE remembers, across a configuration reload (HUP), that
+# the folder is ours to remove.
+_METRICS_DIR_MADE = "PORTAL_METRICS_DIR_MADE"
+_METRICS_DIR_PREFIX = "portal-metrics-"
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix=_METRICS_DIR_PREFIX)
+    os.environ[_METRICS_DIR_MADE] = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
+
+
+def _stale_metrics_folders_remove(made: Path) -> None:
+    """Folders this file made for instances that were killed (SIGKILL runs no on_exit): each
+    holds its master's pid, and one whose master is gone is removed."""
+    for folder in made.parent.glob(f"{_METRICS_DIR_PREFIX}*"):
+        try:
+            pid = int((folder / "master.pid").read_text())
+        except (OSError, ValueError):
+            continue  # not started yet (its pid comes in on_starting), or not ours
+        if folder != made and not _alive(pid):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def on_starting(server) -> None:
     """Unless a path was given (GUNICORN_CONTROL_SOCKET, --control-socket), name the control
     socket after the final bind addresses: read here, after the command line (`-b`) has had its
-    say, rather than from BIND/PORT above."""
+    say, rather than from BIND/PORT above.
+
+    The metrics folder starts empty: values left by an earlier run of this instance would be
+    added to the new workers' (their processes are gone, so nothing else would remove them)."""
     if server.cfg.control_socket == server.cfg.settings["control_socket"].default:
         server.cfg.set("control_socket", _control_socket_path(server.cfg.bind))
+    folder = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    for leftover in folder.glob("*.db"):
+        leftover.unlink()
+    if os.environ.get(_METRICS_DIR_MADE) == str(folder):
+        (folder / "master.pid").write_text(str(os.getpid()))  # not *.db: no metric file
+        _stale_metrics_folders_remove(folder)
+
+
+def child_exit(server, worker) -> None:
+    """A worker ended (recycled after max_requests, killed, timed out): its gauges leave the sum
+    (counters stay, so totals never go backwards); prometheus-client's documented hook."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server) -> None:
+    """The folder this file made for the metrics is removed with the instance."""
+    made = os.environ.get(_METRICS_DIR_MADE)
+    if made and made == os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        shutil.rmtree(made, ignore_errors=True)
 
 
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))

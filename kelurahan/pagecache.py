@@ -85,7 +85,7 @@ from django.http.request import split_domain_port
 from django.utils.cache import patch_vary_headers
 from django.utils.text import compress_string
 
-from kelurahan import hosts
+from kelurahan import hosts, metrics
 from portal import compression
 from portal.language import cookie_language
 
@@ -227,21 +227,30 @@ def _cacheable_request(request) -> bool:
 class Copy:
     """A finished response as kept: the versions it was rendered under (and their keys, so a
     hit can check them before anything knows which view the path belongs to), the body
-    compressed twice, and the headers (without Content-Length and Content-Encoding)."""
+    compressed twice, the headers (without Content-Length and Content-Encoding), and the name
+    of the view that rendered it (a hit is counted under it in /metrics)."""
 
     version_keys: tuple[str, ...]
     versions: tuple[int, ...]
     gzipped: bytes
     brotli: bytes
     headers: dict[str, str]
+    view_name: str = ""
 
     def as_kept(self) -> tuple:
         """A plain tuple in the shared cache: a renamed class never breaks reading it."""
-        return (self.version_keys, self.versions, self.gzipped, self.brotli, self.headers)
+        return (
+            self.version_keys,
+            self.versions,
+            self.gzipped,
+            self.brotli,
+            self.headers,
+            self.view_name,
+        )
 
     @classmethod
     def from_kept(cls, kept) -> Copy | None:
-        if not isinstance(kept, tuple) or len(kept) != 5:
+        if not isinstance(kept, tuple) or len(kept) != 6:
             return None
         return cls(*kept)
 
@@ -350,7 +359,9 @@ local = LocalCopies()
 
 def _hit(request, copy: Copy) -> HttpResponse:
     """A hit, from this process's memory or the shared cache: the one place a request is
-    answered from the page cache (count hits here)."""
+    answered from the page cache."""
+    metrics.page_cache_hit()
+    request.page_cache_view = copy.view_name  # for /metrics: no URL is resolved on a hit
     return _answer(request, copy)
 
 
@@ -413,6 +424,7 @@ def _keep(request, response) -> HttpResponse:
         gzipped=compress_string(response.content),
         brotli=compression.brotli_compress(response.content, kept=True),
         headers=headers,
+        view_name=getattr(request.resolver_match, "view_name", ""),
     )
     cache.set(pending.key, copy.as_kept(), _timeout())
     local.put(pending.key, copy)
@@ -445,6 +457,7 @@ def _render(request, view, args, kwargs, *, key: str, keys: list[str], versions:
     """A miss: render the page; PageCacheMiddleware keeps it on its way out. The one place a
     page is rendered for the page cache (count misses here; a page served fresh because the
     cache does not answer, or for a search or a visitor with a session, never gets here)."""
+    metrics.page_cache_miss()
     token = render_after_change.set(_changed_recently(versions))
     try:
         response = view(request, *args, **kwargs)

@@ -24,7 +24,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from kelurahan import background
+from kelurahan import background, metrics
 from kelurahan.hosts import site_reverse
 from kelurahan.models import CityService, Kelurahan, Service
 from layanan import access, notifications, register_upkeep, tally
@@ -316,6 +316,8 @@ def _record(letter: Letter, move: Move, *, by: User | None, note: str = "") -> L
     register_upkeep.letter_moved(letter, move)  # a signed death letter marks the resident
     if Effect.NUMBER_AND_PDF in move.effects:
         tally.letter_tally_count(letter=letter)  # Diskominfo's dashboard, in this transaction
+        kind = letter.letter_type.kind  # counted for /metrics once the signing has committed
+        transaction.on_commit(lambda: metrics.letters_signed_total.labels(kind).inc())
     _resident_notify(letter)
     return letter
 
@@ -505,6 +507,7 @@ def letter_request_submit(
                 return existing
         raise
     letter.kelurahan, letter.letter_type = kelurahan, letter_type
+    transaction.on_commit(lambda: metrics.online_requests_total.labels(kind).inc())
     _resident_notify(letter)
     return letter
 

@@ -1,16 +1,22 @@
 """A circuit breaker for a part the portal can serve without for a while (the cache, the read
 replica): open for `cooldown` seconds after a failure, then one caller probes; a success closes
-it. Thread-safe (gunicorn may run threads). Subclasses say what an outage means and log it."""
+it. Thread-safe (gunicorn may run threads). Subclasses say what an outage means and log it.
+
+A breaker with a `part` name reports its state as the gauge portal_breaker_open{part} (1 while
+open), set when an outage starts and when it ends (kelurahan/metrics.py)."""
 
 from __future__ import annotations
 
 import threading
 import time
 
+from kelurahan import metrics
+
 
 class Breaker:
-    def __init__(self, *, cooldown: float, clock=time.monotonic):
+    def __init__(self, *, cooldown: float, clock=time.monotonic, part: str = ""):
         self.cooldown = cooldown
+        self.part = part
         self.clock = clock
         self._lock = threading.Lock()
         self._open_until = 0.0
@@ -38,6 +44,7 @@ class Breaker:
         if self._down_since is not None:
             return False
         self._down_since = now
+        self.report()
         return True
 
     def _close(self) -> float | None:
@@ -48,4 +55,11 @@ class Breaker:
         seconds = self.clock() - self._down_since
         self._down_since = None
         self._open_until = 0.0
+        self.report()
         return seconds
+
+    def report(self) -> None:
+        """Set this process's value of portal_breaker_open for the part (also at each scrape,
+        so the series exists before the first outage)."""
+        if self.part:
+            metrics.breaker_open.labels(self.part).set(1 if self.is_down else 0)

@@ -47,7 +47,7 @@ class Breaker(BaseBreaker):
     the success that ends the outage says so, and the pages are then emptied (portal/apps.py)."""
 
     def __init__(self, *, name: str, cooldown: float, clock=time.monotonic):
-        super().__init__(cooldown=cooldown, clock=clock)
+        super().__init__(cooldown=cooldown, clock=clock, part="cache")
         self.name = name
         self._writes_lost = False
 

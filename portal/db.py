@@ -96,7 +96,7 @@ class ReplicaBreaker(Breaker):
             logger.warning("Database replica available again after %.1f s", seconds)
 
 
-breaker = ReplicaBreaker(cooldown=settings.DATABASE_REPLICA_BREAKER_SECONDS)
+breaker = ReplicaBreaker(cooldown=settings.DATABASE_REPLICA_BREAKER_SECONDS, part="replica")
 
 
 def _replica_connect() -> bool:

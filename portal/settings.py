@@ -72,7 +72,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: every request starts with no tenant scope (kelurahan/tenancy.py).
+    # Outermost: counts and times every request, all other middleware included (/metrics).
+    "portal.metrics.RequestMetricsMiddleware",
+    # First to act: every request starts with no tenant scope (kelurahan/tenancy.py).
     "kelurahan.tenancy.TenancyMiddleware",
     # A cached public page is a finished response (its headers, CSP included): a hit is answered
     # here, before the rest (kelurahan/pagecache.py); a miss is kept on its way back out.
@@ -153,7 +155,9 @@ if env.str("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["portal.db.ReplicaRouter"]
     # Right after TenancyMiddleware: it decides where the request reads before any query.
-    MIDDLEWARE.insert(1, "portal.db.ReplicaMiddleware")
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("kelurahan.tenancy.TenancyMiddleware") + 1, "portal.db.ReplicaMiddleware"
+    )
 DATABASE_REPLICA_PIN_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=5)
 DATABASE_REPLICA_BREAKER_SECONDS = env.float("DATABASE_REPLICA_BREAKER_SECONDS", default=10)
 
@@ -350,7 +354,10 @@ if S3_BUCKET:
 _SECURE = not (DEBUG or TESTING)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_SECURE)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+# /metrics (portal/metrics.py, docs/operations.md): answered from the loopback address, or to
+# `Authorization: Bearer <METRICS_TOKEN>` from anywhere; empty: loopback only.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 SESSION_COOKIE_SECURE = _SECURE
 CSRF_COOKIE_SECURE = _SECURE
 LANGUAGE_COOKIE_SECURE = _SECURE

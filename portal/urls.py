@@ -4,7 +4,7 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 
 from kelurahan.pagecache import cached_public_page
-from portal import health, security, views
+from portal import health, metrics, security, views
 
 city_page = cached_public_page(per_kelurahan=False)
 
@@ -33,6 +33,7 @@ urlpatterns = [
     path("", include("umkm.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("favicon.ico", views.favicon),
     path("admin/", admin.site.urls),
 ]

@@ -70,6 +70,7 @@ def start_gunicorn(tmp_path):
         VAR_DIR=str(tmp_path / "var"),
         WEB_CONCURRENCY="1",
         XDG_RUNTIME_DIR=str(runtime_dir),
+        TMPDIR=str(tmp_path),  # the metrics folder gunicorn.conf.py makes, gone with the test
     )
 
     def start(port: int, **extra_env: str) -> tuple[subprocess.Popen, Path]:
@@ -155,3 +156,70 @@ def test_an_explicit_path_or_off_is_obeyed(start_gunicorn, tmp_path):
     time.sleep(0.5)
     assert "Control socket listening" not in log_off.read_text()
     assert list(start_gunicorn.runtime_dir.iterdir()) == []
+
+
+def metrics_text(port: int) -> str:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:  # noqa: S310
+        return response.read().decode()
+
+
+def healthz_count(port: int) -> float:
+    from tests.portal.metrics_scrape import parse, value
+
+    samples = parse(metrics_text(port))
+    return value(samples, "portal_http_requests_total", view="healthz", status="2xx")
+
+
+def test_metrics_add_up_every_worker_and_their_folder_goes_with_the_instance(
+    start_gunicorn, tmp_path, redis_server
+):
+    """gunicorn.conf.py makes the multiprocess folder (PROMETHEUS_MULTIPROC_DIR unset), the
+    workers count into it, one scrape adds them up, a dead worker's gauges leave (child_exit),
+    and the folder is removed when gunicorn stops."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    # Left by instances that were SIGKILLed (no on_exit): one whose master is gone, one alive.
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,  # noqa: S603
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    for name, pid in (("portal-metrics-gone", gone), ("portal-metrics-alive", str(os.getpid()))):
+        (temp / name).mkdir()
+        (temp / name / "master.pid").write_text(pid)
+        (temp / name / "counter_1.db").write_bytes(b"")
+    port = free_port()
+    server, log = start_gunicorn(
+        port, WEB_CONCURRENCY="2", TMPDIR=str(temp), CACHE_URL=redis_server.url
+    )
+    wait_for(server, log, lambda: serves_healthz(port))
+    left = set(temp.glob("portal-metrics-*"))
+    assert temp / "portal-metrics-alive" in left and temp / "portal-metrics-gone" not in left
+    (folder,) = left - {temp / "portal-metrics-alive"}
+    assert (folder / "master.pid").read_text() == str(server.pid)
+
+    with ThreadPoolExecutor(8) as pool:
+        assert set(pool.map(lambda _n: healthz(port), range(40))) == {200}
+    # serves_healthz's own requests while waiting count too: at least the 40, all workers'.
+    counted = healthz_count(port)
+    assert counted >= 40
+    workers = {int(path.stem.rsplit("_", 1)[1]) for path in folder.glob("counter_*.db")}
+    assert workers and server.pid not in workers
+
+    # A killed worker is replaced; its counts stay in the sum, its live gauges leave. The worker
+    # that answered a scrape wrote its cache breaker's gauge (portal_breaker_open).
+    (gauge,) = folder.glob("gauge_livemax_*.db")
+    victim = int(gauge.stem.rsplit("_", 1)[1])
+    assert victim in workers
+    os.kill(victim, signal.SIGKILL)
+    wait_for(server, log, lambda: not list(folder.glob(f"gauge_livemax_{victim}.db")))
+    wait_for(server, log, lambda: serves_healthz(port))
+    assert healthz_count(port) >= counted
+
+    server.send_signal(signal.SIGTERM)
+    server.wait(timeout=15)
+    assert not folder.exists()
+    assert (temp / "portal-metrics-alive").exists()

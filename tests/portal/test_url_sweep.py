@@ -83,6 +83,9 @@ PUBLIC = {
 # Unnamed patterns that are public: the favicon and public media (officials' photos; private
 # documents never live under MEDIA_ROOT).
 PUBLIC_ROUTES = {"favicon.ico", r"^media/(?P<path>.*)$"}
+# For machines of Diskominfo's IT, not people: the loopback address or a bearer token only; to
+# anyone else they do not exist (404). tests/portal/test_metrics.py tests the token itself.
+OPERATIONS = {"metrics"}
 
 
 def _signed_letter_pk(context) -> dict:
@@ -124,9 +127,19 @@ def test_every_url_is_public_on_purpose_or_a_swept_staff_url():
         if not _is_admin(route)
         and name not in PUBLIC
         and name not in STAFF
+        and name not in OPERATIONS
         and route not in PUBLIC_ROUTES
     ]
-    assert not unclassified, f"classify these URLs in PUBLIC or STAFF: {unclassified}"
+    assert not unclassified, f"classify these URLs in PUBLIC, STAFF or OPERATIONS: {unclassified}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(OPERATIONS))
+def test_an_operations_url_does_not_exist_for_a_stranger_or_staff(name, client, operator_a):
+    stranger = {"REMOTE_ADDR": "203.0.113.7"}
+    assert client.get(reverse(name), **stranger).status_code == 404
+    client.force_login(operator_a)  # staff of a kelurahan are no machine of Diskominfo's
+    assert client.get(reverse(name), **stranger).status_code == 404
 
 
 @pytest.fixture
