@@ -145,7 +145,7 @@
   function clusterMarker(map, feature, texts) {
     var count = feature.properties.count;
     var size = count < 10 ? "small" : count < 100 ? "medium" : "large";
-    var label = (texts.textCluster || "%(count)s").replace("%(count)s", count);
+    var label = (texts.textCluster || "{count}").replace("{count}", count);
     var inner = document.createElement("div");
     var number = document.createElement("span");
     number.textContent = count;
