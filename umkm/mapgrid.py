@@ -103,13 +103,21 @@ class Viewport:
         return tuple(Decimal(edge) for edge in self.bbox.split(","))
 
 
+def _units(value: float, unit: float) -> float:
+    """value / unit, taken as the whole number it is within a hair of: 110.88 / 0.02 is
+    5543.999999999999 in floating point, and a snapped edge must snap to itself."""
+    units = value / unit
+    nearest = round(units)
+    return nearest if abs(units - nearest) < 1e-6 else units
+
+
 def _snap_range(low: float, high: float, unit: float, floor_bound: float, ceil_bound: float):
     """Grid indices [first, last) of a range clamped to the bounds and snapped outward (at
     least one unit; a snapped range stays as it is), no wider than MAX_UNITS (narrowed around
     its middle)."""
     low = min(max(low, floor_bound), ceil_bound)
     high = min(max(high, floor_bound), ceil_bound)
-    first, last = math.floor(low / unit), math.ceil(high / unit)
+    first, last = math.floor(_units(low, unit)), math.ceil(_units(high, unit))
     if last <= first:
         last = first + 1
     if last - first > MAX_UNITS:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Avg, Count, FloatField, Max, Min, Prefetch, Q, QuerySet
+from django.db.models import Count, FloatField, Max, Min, Prefetch, Q, QuerySet
 from django.db.models.functions import Cast, Floor
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -109,6 +109,29 @@ def places_published(
     return _filtered(kind, places, filters).select_related(*related).with_cover()
 
 
+def places_mapped(
+    kind: Kind,
+    *,
+    filters: Filters,
+    kelurahan: Kelurahan | None = None,
+    city_kelurahan: list[Kelurahan] | None = None,
+) -> QuerySet[Place]:
+    """Published places of one kelurahan, or of the city's active kelurahan (`city_kelurahan`,
+    as city_kelurahan() gives them), filtered, for the map (places_map_data). The city's are
+    asked by kelurahan id, with no join to kelurahan and kecamatan: a map far out counts every
+    place of the city, and those joins were a third of that count's time."""
+    places = kind.model.objects.published()
+    if kelurahan is not None:
+        places = places.for_kelurahan(kelurahan)
+    elif city_kelurahan is not None:
+        places = places.unscoped("a city's map: its active kelurahan, by id").filter(
+            kelurahan_id__in=[k.pk for k in city_kelurahan]
+        )
+    else:
+        return places.none()
+    return _filtered(kind, places, filters).with_cover()
+
+
 def place_get_published(kind: Kind, kelurahan: Kelurahan, slug: str) -> Place:
     """One published place of this kelurahan with its photos (and products), else 404."""
     places = kind.model.objects.for_kelurahan(kelurahan).published()
@@ -194,9 +217,11 @@ def _point_features(kind: Kind, places: QuerySet[Place], limit: int | None = Non
 
 
 def _cluster_features(places: QuerySet[Place], cell: float) -> list[dict]:
-    """One feature per grid cell holding places: their count, at their mean position. Counted
-    by the database (GROUP BY the cell's indices), so no place row leaves it; the same SQL runs
-    on SQLite and PostgreSQL."""
+    """One feature per grid cell holding places: their count, at the cell's middle. Counted by
+    the database (GROUP BY the cell's indices), so no place row leaves it; the same SQL runs on
+    SQLite and PostgreSQL. Only the count is asked: a mean position per cell costs two more
+    casts and sums per row, half again the query's time, and a cluster's circle at its cell's
+    middle is never more than half a cell (about 40 pixels) from its places."""
     cells = (
         places.order_by()
         .annotate(
@@ -204,11 +229,7 @@ def _cluster_features(places: QuerySet[Place], cell: float) -> list[dict]:
             cell_y=Floor(Cast("latitude", FloatField()) / cell),
         )
         .values("cell_x", "cell_y")
-        .annotate(
-            count=Count("pk"),
-            lng=Avg(Cast("longitude", FloatField())),
-            lat=Avg(Cast("latitude", FloatField())),
-        )
+        .annotate(count=Count("pk"))
         .order_by("cell_y", "cell_x")
     )
     return [
@@ -216,7 +237,10 @@ def _cluster_features(places: QuerySet[Place], cell: float) -> list[dict]:
             "type": "Feature",
             "geometry": {
                 "type": "Point",
-                "coordinates": [round(row["lng"], 6), round(row["lat"], 6)],
+                "coordinates": [
+                    round((row["cell_x"] + 0.5) * cell, 6),
+                    round((row["cell_y"] + 0.5) * cell, 6),
+                ],
             },
             "properties": {"cluster": True, "count": row["count"]},
         }

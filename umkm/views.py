@@ -33,11 +33,11 @@ PER_PAGE = 12
 GEOJSON_MAX_AGE = 300
 
 
-def _filter_form(request, kind: Kind, city) -> PlaceFilterForm:
+def _filter_form(request, kind: Kind, city, kelurahan_list=None) -> PlaceFilterForm:
+    if city and kelurahan_list is None:
+        kelurahan_list = selectors.city_kelurahan(city)
     return PlaceFilterForm(
-        request.GET or None,
-        categories=kind.categories(),
-        kelurahan_list=selectors.city_kelurahan(city) if city else None,
+        request.GET or None, categories=kind.categories(), kelurahan_list=kelurahan_list
     )
 
 
@@ -94,18 +94,22 @@ def _geojson(request, kind: Kind, *, slug=None, city=None):
     if not viewport_form.is_valid():
         return JsonResponse({"error": viewport_form.error_text()}, status=400)
     viewport = viewport_form.viewport()
+    city_kelurahan = None
     if slug is not None:
         kelurahan = kelurahan_selectors.kelurahan_get_public(slug)
     else:
         kelurahan, city = None, get_object_or_404(City, slug=city)
-    filters = _filter_form(request, kind, city).filters()
+        city_kelurahan = selectors.city_kelurahan(city)
+    filters = _filter_form(request, kind, city, city_kelurahan).filters()
     canonical = _filter_values(filters)
     if viewport is not None:
         canonical |= {"bbox": viewport.bbox, "zoom": viewport.zoom}
     redirect = canonical_redirect(request, canonical)
     if redirect is not None:
         return redirect
-    places = selectors.places_published(kind, filters=filters, kelurahan=kelurahan, city=city)
+    places = selectors.places_mapped(
+        kind, filters=filters, kelurahan=kelurahan, city_kelurahan=city_kelurahan
+    )
     return JsonResponse(
         selectors.places_map_data(kind, places, viewport),
         content_type="application/geo+json",

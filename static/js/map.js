@@ -120,10 +120,15 @@
 
   /* umkm/mapgrid.py's snap(): clamp to the bounds, snap outward to whole units (at least one);
      "+ 0" turns -0 into 0. (A box wider than MAX_UNITS the server narrows, with a redirect.) */
+  function units(value, unit) { // 110.88 / 0.02 is 5543.999999999999: a snapped edge stays
+    var count = value / unit, nearest = Math.round(count);
+    return Math.abs(count - nearest) < 1e-6 ? nearest : count;
+  }
+
   function snappedRange(low, high, unit, lowest, highest) {
     low = Math.min(Math.max(low, lowest), highest);
     high = Math.min(Math.max(high, lowest), highest);
-    var first = Math.floor(low / unit), last = Math.ceil(high / unit);
+    var first = Math.floor(units(low, unit)), last = Math.ceil(units(high, unit));
     if (last <= first) { last = first + 1; }
     return [first * unit + 0, last * unit + 0];
   }
