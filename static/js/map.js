@@ -159,7 +159,7 @@
     holder.appendChild(inner);
     var latlng = [feature.geometry.coordinates[1], feature.geometry.coordinates[0]];
     var marker = L.marker(latlng, {
-      icon: L.divIcon({ html: holder.innerHTML, className: "marker-cluster marker-cluster-" + size, iconSize: [40, 40] }),
+      icon: L.divIcon({ html: holder.innerHTML, className: "map-cluster marker-cluster marker-cluster-" + size, iconSize: [40, 40] }),
       title: label,
       alt: label,
       keyboard: true
@@ -232,7 +232,9 @@
           drawCollection(map, layer, collection, element, icon, status);
           // A first answer with every place in it (no clusters, nothing left out) is all there is.
           if (first && (collection.clustered || collection.truncated)) {
-            map.on("moveend", function () { load(withQuery(base, viewportQuery(map, grid)), false); });
+            var again = function () { load(withQuery(base, viewportQuery(map, grid)), false); };
+            map.on("moveend", again);
+            again(); // the map's own zoom may differ from the extent's: its grid, its clusters
           }
         })
         .catch(function () { if (first) { element.hidden = true; } /* offline: the list has every place */ });

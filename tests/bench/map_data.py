@@ -169,6 +169,7 @@ def measure(client, url: str) -> dict:
         with CaptureQueriesContext(connection) as captured:
             response = client.get(url, secure=True)
         queries = len(captured.captured_queries)
+        database_ms = sum(float(query["time"]) for query in captured.captured_queries) * 1000
         if os.environ.get("MAP_BENCH_EXPLAIN"):
             print(url)
             for query in captured.captured_queries:
@@ -189,7 +190,22 @@ def measure(client, url: str) -> dict:
         "uncached": uncached,
         "cached": cached,
         "queries": queries,
+        "database": database_ms,
     }
+
+
+def reference_ms() -> float:
+    """A fixed piece of database work, timed (best of three), to read the figures against."""
+    from django.db import connection
+
+    times = []
+    with connection.cursor() as cursor:
+        for _ in range(3):
+            started = time.perf_counter()
+            cursor.execute("SELECT count(*) FROM generate_series(1, 1000000)")
+            cursor.fetchone()
+            times.append((time.perf_counter() - started) * 1000)
+    return min(times)
 
 
 def bench(command: str) -> None:
@@ -198,7 +214,7 @@ def bench(command: str) -> None:
     from django.urls import reverse
 
     from kelurahan.models import Kelurahan
-    from tests.bench.report import number, table
+    from tests.bench.report import load_average, number, table
     from umkm.models import Business
 
     city = Kelurahan.objects.filter(kecamatan__city__code="33.72")
@@ -241,6 +257,7 @@ def bench(command: str) -> None:
                     number(result["uncached"], 2),
                     number(result["cached"], 2),
                     str(result["queries"]),
+                    number(result["database"], 1),
                 ]
             )
     table(
@@ -257,9 +274,10 @@ def bench(command: str) -> None:
             "uncached ms",
             "cached ms",
             "queries",
+            "db ms",
         ],
         rows,
-        align="lll" + "r" * 7,
+        align="lll" + "r" * 8,
         notes=[
             f"Kota Surakarta with {Business.objects.unscoped('benchmark').count():,} published "
             f"businesses and their spots; kelurahan = {kelurahan.slug} "
@@ -268,7 +286,11 @@ def bench(command: str) -> None:
             "snapped by umkm.mapgrid as static/js/map.js snaps it.",
             f"ms = median of {REQUESTS} in-process requests (django.test.Client, HTTPS, "
             f"DEBUG=false) after {WARMUPS} warm-ups; uncached = page cache off; cached = the "
-            "kept copy (local memory cache). places = points plus the clusters' counts.",
+            "kept copy (local memory cache). places = points plus the clusters' counts; db ms "
+            "= the queries' own time in the counted request.",
+            f"Machine load: {reference_ms():.0f} ms for SELECT count(*) FROM "
+            "generate_series(1, 1000000) now (a yardstick: compare runs by it); load average "
+            f"{load_average()}.",
         ],
     )
 
