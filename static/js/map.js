@@ -207,8 +207,13 @@
     var base = element.dataset.geojson, grid = JSON.parse(element.dataset.mapGrid);
     var headers = { headers: { Accept: "application/geo+json" } };
     var map = null, layer = {}, icon = markerIcon(element), status = null, latest = 0;
+    var asked = null, reading = false;
 
     function load(url, first) {
+      // The same snapped viewport is the same data; and while a place's popup is open (its
+      // opening may pan the map) the markers stay, or the popup would close under the reader.
+      if (url === asked || reading) { return; }
+      asked = url;
       var ticket = ++latest;
       return fetch(url, headers)
         .then(function (response) { return response.ok ? response.json() : { features: [] }; })
@@ -234,6 +239,8 @@
           if (first && (collection.clustered || collection.truncated)) {
             var again = function () { load(withQuery(base, viewportQuery(map, grid)), false); };
             map.on("moveend", again);
+            map.on("popupopen", function () { reading = true; });
+            map.on("popupclose", function () { reading = false; asked = null; again(); });
             again(); // the map's own zoom may differ from the extent's: its grid, its clusters
           }
         })
