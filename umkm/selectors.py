@@ -296,6 +296,8 @@ def places_map_data(kind: Kind, places: QuerySet[Place], viewport: mapgrid.Viewp
         "bbox": [float(edge) for edge in viewport.bbox.split(",")],
         "zoom": viewport.zoom,
         "clustered": clustered,
+        # A cluster's cell: its middle ± half this (degrees); the map zooms to it on a click.
+        **({"cell": round(viewport.cell, 9)} if clustered else {}),
         "truncated": truncated,
         "features": features,
     }

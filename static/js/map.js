@@ -147,7 +147,7 @@
     return url + (url.indexOf("?") < 0 ? "?" : "&") + query;
   }
 
-  function clusterMarker(map, feature, texts) {
+  function clusterMarker(map, feature, texts, cell) {
     var count = feature.properties.count;
     var size = count < 10 ? "small" : count < 100 ? "medium" : "large";
     var label = (texts.textCluster || "{count}").replace("{count}", count);
@@ -164,7 +164,12 @@
       alt: label,
       keyboard: true
     });
-    marker.on("click", function () { map.setView(latlng, Math.min(map.getZoom() + 2, map.getMaxZoom())); });
+    // A click shows the cluster's cell, which holds all its places (or zooms in two steps).
+    marker.on("click", function () {
+      var half = cell / 2;
+      if (half > 0) { map.fitBounds([[latlng[0] - half, latlng[1] - half], [latlng[0] + half, latlng[1] + half]]); }
+      else { map.setView(latlng, Math.min(map.getZoom() + 2, map.getMaxZoom())); }
+    });
     return marker;
   }
 
@@ -185,7 +190,7 @@
     var group = collection.clustered ? L.featureGroup() : pointGroup(features.length);
     features.forEach(function (feature) {
       if (feature.properties && feature.properties.cluster) {
-        group.addLayer(clusterMarker(map, feature, texts));
+        group.addLayer(clusterMarker(map, feature, texts, collection.cell || 0));
         return;
       }
       var properties = feature.properties || {};
