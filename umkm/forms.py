@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kelurahan.images import ReencodedImageField
 from kelurahan.models import LATITUDE_RANGE, LONGITUDE_RANGE, phone_validator
+from umkm import mapgrid
 from umkm.models import Business, BusinessCategory
 from umkm.selectors import Filters
 
@@ -46,6 +47,57 @@ class PlaceFilterForm(forms.Form):
             kecamatan=cleaned.get("kecamatan") or "",
             kelurahan=cleaned.get("kelurahan") or "",
         )
+
+
+class MapViewportForm(forms.Form):
+    """What the map asks for: `bbox=west,south,east,north` (degrees) and `zoom`, together or
+    neither (the whole extent). Malformed values are refused with a message; numbers out of
+    range are clamped (mapgrid.snap), and the view redirects to the snapped address."""
+
+    bbox = forms.CharField(required=False, max_length=100)
+    zoom = forms.IntegerField(required=False, min_value=-1000, max_value=1000)
+
+    def clean_bbox(self):
+        text = self.cleaned_data["bbox"]
+        if not text:
+            return None
+        parts = text.split(",")
+        if len(parts) != 4:
+            raise forms.ValidationError(
+                _("The map area needs four numbers (west,south,east,north); %(count)d given.")
+                % {"count": len(parts)}
+            )
+        try:
+            edges = [float(part) for part in parts]
+        except ValueError:
+            raise forms.ValidationError(
+                _("The map area must be four numbers in degrees, e.g. 110.7,-7.6,110.9,-7.5.")
+            ) from None
+        west, south, east, north = edges
+        if not all(abs(edge) <= 360 for edge in edges):  # also refuses nan and inf
+            raise forms.ValidationError(_("The map area's numbers must be degrees (-360 to 360)."))
+        if west >= east or south >= north:
+            raise forms.ValidationError(
+                _("The map area's west must be less than its east, and south less than north.")
+            )
+        return edges
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        if (cleaned.get("bbox") is None) != (cleaned.get("zoom") is None):
+            raise forms.ValidationError(_("Give the map area (bbox) and the zoom together."))
+        return cleaned
+
+    def viewport(self) -> mapgrid.Viewport | None:
+        """The snapped viewport, or None for the whole extent; call after is_valid()."""
+        if self.cleaned_data["bbox"] is None:
+            return None
+        return mapgrid.snap(*self.cleaned_data["bbox"], self.cleaned_data["zoom"])
+
+    def error_text(self) -> str:
+        return " ".join(message for messages in self.errors.values() for message in messages)
 
 
 class MultiplePhotoInput(forms.ClearableFileInput):

@@ -14,11 +14,13 @@ city_page = cached_public_page(per_kelurahan=False)
 cached = cached_public_page
 # What the list and map views read (umkm/views.py): kept per filter and page; a search is fresh.
 FILTERS = {"query": ("kategori", "kecamatan", "kelurahan"), "search": ("q",)}
+# The map's data is kept per filter and snapped viewport (umkm/mapgrid.py).
+MAP = {"query": (*FILTERS["query"], "bbox", "zoom"), "search": FILTERS["search"]}
 LIST = {"query": ("kategori", "kecamatan", "kelurahan", "page"), "search": ("q",)}
 city_list = cached_public_page(per_kelurahan=False, **LIST)
-city_map = cached_public_page(per_kelurahan=False, **FILTERS)
+city_map = cached_public_page(per_kelurahan=False, **MAP)
 kelurahan_list = cached_public_page(**LIST)
-kelurahan_map = cached_public_page(**FILTERS)
+kelurahan_map = cached_public_page(**MAP)
 
 app_name = "umkm"
 

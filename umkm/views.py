@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -18,8 +19,13 @@ from kelurahan import selectors as kelurahan_selectors
 from kelurahan.models import City
 from kelurahan.pagecache import canonical_redirect
 from kelurahan.uploads import upload_limit
-from umkm import selectors, services
-from umkm.forms import MAX_PROPOSAL_PHOTOS, BusinessProposalForm, PlaceFilterForm
+from umkm import mapgrid, selectors, services
+from umkm.forms import (
+    MAX_PROPOSAL_PHOTOS,
+    BusinessProposalForm,
+    MapViewportForm,
+    PlaceFilterForm,
+)
 from umkm.selectors import BUSINESSES, SPOTS, Kind
 
 PER_PAGE = 12
@@ -27,11 +33,11 @@ PER_PAGE = 12
 GEOJSON_MAX_AGE = 300
 
 
-def _filter_form(request, kind: Kind, city) -> PlaceFilterForm:
+def _filter_form(request, kind: Kind, city, kelurahan_list=None) -> PlaceFilterForm:
+    if city and kelurahan_list is None:
+        kelurahan_list = selectors.city_kelurahan(city)
     return PlaceFilterForm(
-        request.GET or None,
-        categories=kind.categories(),
-        kelurahan_list=selectors.city_kelurahan(city) if city else None,
+        request.GET or None, categories=kind.categories(), kelurahan_list=kelurahan_list
     )
 
 
@@ -73,6 +79,7 @@ def _list_page(request, kind: Kind, *, kelurahan=None, city=None):
             "page_obj": page,
             "pagination_query": filter_query,
             "geojson_url": f"{geojson_url}?{filter_query}" if filter_query else geojson_url,
+            "map_grid": json.dumps(mapgrid.grid_settings(), separators=(",", ":")),
             "section": kind.key,
             "page_title": _("UMKM") if kind is BUSINESSES else _("Tourism"),
         },
@@ -80,14 +87,31 @@ def _list_page(request, kind: Kind, *, kelurahan=None, city=None):
 
 
 @cache_control(public=True, max_age=GEOJSON_MAX_AGE)
-def _geojson(request, kind: Kind, *, kelurahan=None, city=None):
-    filters = _filter_form(request, kind, city).filters()
-    redirect = canonical_redirect(request, _filter_values(filters))
+def _geojson(request, kind: Kind, *, slug=None, city=None):
+    """The map's data for its viewport (umkm.mapgrid): the viewport is checked before anything
+    else is looked up, so a malformed one costs no query (400, with the reason)."""
+    viewport_form = MapViewportForm(request.GET)
+    if not viewport_form.is_valid():
+        return JsonResponse({"error": viewport_form.error_text()}, status=400)
+    viewport = viewport_form.viewport()
+    city_kelurahan = None
+    if slug is not None:
+        kelurahan = kelurahan_selectors.kelurahan_get_public(slug)
+    else:
+        kelurahan, city = None, get_object_or_404(City, slug=city)
+        city_kelurahan = selectors.city_kelurahan(city)
+    filters = _filter_form(request, kind, city, city_kelurahan).filters()
+    canonical = _filter_values(filters)
+    if viewport is not None:
+        canonical |= {"bbox": viewport.bbox, "zoom": viewport.zoom}
+    redirect = canonical_redirect(request, canonical)
     if redirect is not None:
         return redirect
-    places = selectors.places_published(kind, filters=filters, kelurahan=kelurahan, city=city)
+    places = selectors.places_mapped(
+        kind, filters=filters, kelurahan=kelurahan, city_kelurahan=city_kelurahan
+    )
     return JsonResponse(
-        selectors.places_geojson(kind, places),
+        selectors.places_map_data(kind, places, viewport),
         content_type="application/geo+json",
         json_dumps_params={"separators": (",", ":"), "ensure_ascii": False},
     )
@@ -141,21 +165,19 @@ def city_spot_list(request, city):
 
 
 def business_geojson(request, slug):
-    kelurahan = kelurahan_selectors.kelurahan_get_public(slug)
-    return _geojson(request, BUSINESSES, kelurahan=kelurahan)
+    return _geojson(request, BUSINESSES, slug=slug)
 
 
 def spot_geojson(request, slug):
-    kelurahan = kelurahan_selectors.kelurahan_get_public(slug)
-    return _geojson(request, SPOTS, kelurahan=kelurahan)
+    return _geojson(request, SPOTS, slug=slug)
 
 
 def city_business_geojson(request, city):
-    return _geojson(request, BUSINESSES, city=get_object_or_404(City, slug=city))
+    return _geojson(request, BUSINESSES, city=city)
 
 
 def city_spot_geojson(request, city):
-    return _geojson(request, SPOTS, city=get_object_or_404(City, slug=city))
+    return _geojson(request, SPOTS, city=city)
 
 
 def city_page_redirect(url_name: str):

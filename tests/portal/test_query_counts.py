@@ -11,6 +11,8 @@ import pytest
 
 from umkm.models import Business, TourismSpot
 
+# The map data (*.geojson) asks the extent and count of the places first, then their points
+# (umkm.selectors.places_map_data); the numbers below are its first, unbounded request.
 PINNED = {
     "/": 3,
     "/cari/?q=pajang": 2,
@@ -25,14 +27,14 @@ PINNED = {
     "/k/pajang/berita/": 3,
     "/k/pajang/umkm/": 4,
     "business page": 4,
-    "/k/pajang/umkm.geojson": 3,
+    "/k/pajang/umkm.geojson": 4,
     "/k/pajang/wisata/": 3,
     "spot page": 3,
-    "/k/pajang/wisata.geojson": 2,
+    "/k/pajang/wisata.geojson": 3,
     "/kota/kota-surakarta/umkm/": 5,
     "/kota/kota-surakarta/wisata/": 4,
-    "/kota/kota-surakarta/umkm.geojson": 4,
-    "/kota/kota-surakarta/wisata.geojson": 3,
+    "/kota/kota-surakarta/umkm.geojson": 5,
+    "/kota/kota-surakarta/wisata.geojson": 4,
     "/k/pajang/usulkan-umkm/": 3,
     "/k/pajang/layanan/ajukan/skuter/": 4,
     "/lacak/": 0,
