@@ -275,7 +275,11 @@ class Kelurahan(models.Model):
                 fields=["host"], condition=~Q(host=""), name="kelurahan_host_unique"
             ),
         ]
-        indexes = [models.Index(fields=["kecamatan", "name"])]
+        indexes = [
+            models.Index(fields=["kecamatan", "name"]),
+            # The search finds a kelurahan by its postal code (portal/search.py).
+            models.Index(fields=["postal_code"], name="kelurahan_postal_code"),
+        ]
 
     def __str__(self):
         return self.display_name
