@@ -165,7 +165,7 @@ def _squeezed(field: str):
 
 
 def _match_fallback(queryset, terms, *, name, text):
-    fields = (name, *text)
+    fields = tuple(dict.fromkeys((name, *text)))
     matches = [Q(**{f"{field}__icontains": terms.text}) for field in fields]
     matches += [Q(Contains(_squeezed(field), Value(terms.compact))) for field in fields]
     if terms.words:
@@ -174,9 +174,7 @@ def _match_fallback(queryset, terms, *, name, text):
             reduce(
                 and_,
                 (
-                    reduce(
-                        or_, (Q(**{f"{f}__icontains": word[:FALLBACK_PREFIX]}) for f in fields)
-                    )
+                    reduce(or_, (Q(**{f"{f}__icontains": word[:FALLBACK_PREFIX]}) for f in fields))
                     for word in terms.words
                 ),
             )
@@ -191,21 +189,22 @@ def candidates(terms: Terms, limit: int) -> int:
 
 
 def rank_rows(rows: list, terms: Terms, *, name: str, limit: int) -> list:
-    """The best `limit` rows: PostgreSQL ranked them already; SQLite's candidates are ranked
-    here by their bonus plus how alike the name and the query are."""
+    """The best `limit` rows (model instances or values() dicts): PostgreSQL ranked them
+    already; SQLite's candidates are ranked here by their bonus plus how alike the name and the
+    query are."""
     if on_postgresql():
         return rows[:limit]
 
+    def field(row, key: str):
+        return row[key] if isinstance(row, dict) else getattr(row, key)
+
     def score(row) -> float:
-        own = normalise(getattr(row, name))
+        own = normalise(field(row, name))
         alike = max(
             [difflib.SequenceMatcher(None, terms.text, own).ratio()]
-            + [
-                difflib.SequenceMatcher(None, terms.text, word).ratio()
-                for word in own.split()
-            ]
+            + [difflib.SequenceMatcher(None, terms.text, word).ratio() for word in own.split()]
         )
-        return row.search_rank + alike
+        return field(row, "search_rank") + alike
 
     return sorted(rows, key=score, reverse=True)[:limit]
 

@@ -62,11 +62,13 @@ class Results:
         return self.count > 0
 
 
-def _where(kelurahan: Kelurahan) -> str:
+def _where(kelurahan: Kelurahan, kecamatan: str = "", city: str = "") -> str:
+    """ "Kelurahan Pajang, Kec. Laweyan, Kota Surakarta" (the kecamatan and city from the row's
+    relations unless given)."""
     return _("{kelurahan}, Kec. {kecamatan}, {city}").format(
         kelurahan=kelurahan.display_name,
-        kecamatan=kelurahan.kecamatan.name,
-        city=kelurahan.kecamatan.city.name,
+        kecamatan=kecamatan or kelurahan.kecamatan.name,
+        city=city or kelurahan.kecamatan.city.name,
     )
 
 
@@ -164,9 +166,15 @@ def site_search(query: str, *, city: City | None = None) -> Results:
         list(
             match(
                 _kelurahan_rows(city).only(
-                    "name", "slug", "kind", "code", "postal_code",
-                    "kecamatan__name", "kecamatan__slug",
-                    "kecamatan__city__name", "kecamatan__city__slug",
+                    "name",
+                    "slug",
+                    "kind",
+                    "code",
+                    "postal_code",
+                    "kecamatan__name",
+                    "kecamatan__slug",
+                    "kecamatan__city__name",
+                    "kecamatan__city__slug",
                 ),  # fmt: skip
                 terms,
                 name="name",
@@ -207,36 +215,80 @@ def _top(queryset, terms: Terms, *, name: str, text: tuple[str, ...]) -> list:
 
 def _service_hits(terms: Terms, city: City | None) -> list[Hit]:
     """The city catalogs' entries (every kelurahan of the city shows them) and the services
-    kelurahan keep of their own (their versions of an entry, or services only they offer)."""
+    kelurahan keep of their own (their versions of an entry, or services only they offer), in
+    one query: a UNION ALL of the two tables' matches, ranked together."""
     entries = CityService.objects.filter(
         is_active=True,
         city__in=City.objects.filter(
             Exists(Kelurahan.objects.active().filter(kecamatan__city=OuterRef("pk")))
         ),
-    ).select_related("city")
+    )
     if city is not None:
         entries = entries.filter(city=city)
     own = _owned(Service.objects.unscoped(REASON).filter(is_active=True), city)
+    blank = Value("", output_field=CharOutput())
+    columns = {
+        "hit_name": F("name"),
+        "hit_slug": F("slug"),
+        "hit_description": F("description"),
+    }
     fields = ("name", "description")
-    hits = [
-        Hit(
-            title=entry.name,
-            url=entry.city.get_absolute_url(),
-            where=_("Every kelurahan and desa of {city}").format(city=entry.city.name),
-            snippet=_snippet(entry.description),
+    city_rows = (
+        match(entries, terms, name="name", text=fields)
+        .order_by()
+        .annotate(
+            **columns,
+            city_name=F("city__name"),
+            city_slug=F("city__slug"),
+            kelurahan_slug=blank,
+            kelurahan_name=blank,
+            kelurahan_kind=blank,
+            kecamatan_name=blank,
+            namesake_kecamatan=blank,
         )
-        for entry in _top(entries, terms, name="name", text=fields)
-    ]
-    hits += [
-        Hit(
-            title=service.name,
-            url=reverse("kelurahan:service", args=[service.kelurahan.slug, service.slug]),
-            where=_where(service.kelurahan),
-            snippet=_snippet(service.description),
+    )
+    own_rows = (
+        match(own, terms, name="name", text=fields)
+        .order_by()
+        .annotate(
+            **columns,
+            city_name=F("kelurahan__kecamatan__city__name"),
+            city_slug=F("kelurahan__kecamatan__city__slug"),
+            kelurahan_slug=F("kelurahan__slug"),
+            kelurahan_name=F("kelurahan__name"),
+            kelurahan_kind=F("kelurahan__kind"),
+            kecamatan_name=F("kelurahan__kecamatan__name"),
+            namesake_kecamatan=F("kelurahan_name_kecamatan"),
         )
-        for service in _named(_top(own, terms, name="name", text=fields))
-    ]
-    return hits[:PAGE]
+    )
+    names = (*columns, "city_name", "city_slug", "kelurahan_slug", "kelurahan_name")
+    names += ("kelurahan_kind", "kecamatan_name", "namesake_kecamatan", "search_rank")
+    rows = city_rows.values(*names).union(own_rows.values(*names), all=True)
+    found = rank_rows(
+        list(rows.order_by("-search_rank", "hit_name")[: candidates(terms, PAGE)]),
+        terms,
+        name="hit_name",
+        limit=PAGE,
+    )
+    return [_service_hit(row) for row in found]
+
+
+def _service_hit(row: dict) -> Hit:
+    if not row["kelurahan_slug"]:
+        return Hit(
+            title=row["hit_name"],
+            url=reverse("portal:city", args=[row["city_slug"]]),
+            where=_("Every kelurahan and desa of {city}").format(city=row["city_name"]),
+            snippet=_snippet(row["hit_description"]),
+        )
+    kelurahan = Kelurahan(name=row["kelurahan_name"], kind=row["kelurahan_kind"])
+    kelurahan.name_kecamatan = row["namesake_kecamatan"]
+    return Hit(
+        title=row["hit_name"],
+        url=reverse("kelurahan:service", args=[row["kelurahan_slug"], row["hit_slug"]]),
+        where=_where(kelurahan, row["kecamatan_name"], row["city_name"]),
+        snippet=_snippet(row["hit_description"]),
+    )
 
 
 def _place_hits(model, terms: Terms, city: City | None) -> list[Hit]:
