@@ -123,6 +123,8 @@ def search(request):
         {
             "form": form,
             "query": query,
+            # What was typed stays in the box when the form refuses it, to be corrected.
+            "typed": request.GET.get("q", "")[: form.fields["q"].max_length],
             "city": city,
             "results": site_search(query, city=city),
         },
