@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kelurahan import hosts, regions, roles
 from kelurahan.models import Article, City, Kelurahan
+from kelurahan.search import normalise
 from kelurahan.tenancy import user_city_ids
 
 
@@ -121,13 +122,29 @@ class SearchForm(forms.Form):
 
 
 class KelurahanSearchForm(SearchForm):
-    """The city-wide search: a name needs three letters (fewer would match most of Indonesia)."""
+    """The portal's search (portal/search.py): a name needs three letters (fewer would match
+    most of Indonesia); a query of only punctuation, or longer than the box takes, is refused
+    with a message before anything is looked up. Region and postal codes are digits."""
 
     MIN_LETTERS = 3
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["q"].error_messages["max_length"] = _(
+            "The search is too long: at most %(limit_value)d characters, this one has "
+            "%(show_value)d. Type only a name or a few words."
+        )
+
     def clean_q(self):
         query = self.cleaned_data["q"].strip()
-        if query and not query.replace(".", "").isdigit() and len(query) < self.MIN_LETTERS:
+        if not query or query.replace(".", "").isdigit():
+            return query
+        if not normalise(query):
+            raise forms.ValidationError(
+                _("Type letters or digits: a name, a word, or a postal code such as 57146."),
+                code="no_words",
+            )
+        if len(normalise(query).replace(" ", "")) < self.MIN_LETTERS:
             raise forms.ValidationError(
                 _("Type at least %(count)d letters of the name, e.g. “Paj” for Pajang."),
                 code="too_short",

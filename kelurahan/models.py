@@ -283,6 +283,8 @@ class Kelurahan(models.Model):
             # sorted each time (450 ms). `name` is in it because PostgreSQL reads an index only
             # (no table) for an expression only when the expression's columns are there too.
             models.Index(Lower("name"), "id", "name", name="kelurahan_name_order"),
+            # The search finds a kelurahan by its postal code (portal/search.py).
+            models.Index(fields=["postal_code"], name="kelurahan_postal_code"),
         ]
 
     def __str__(self):

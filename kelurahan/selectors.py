@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -40,17 +39,6 @@ from kelurahan.models import (
 )
 from kelurahan.tenancy import is_city_staff, user_city_ids
 
-SEARCH_FIELDS = (
-    "name",
-    "slug",
-    "kind",
-    "code",
-    "kecamatan__name",
-    "kecamatan__slug",
-    "kecamatan__city__name",
-    "kecamatan__city__slug",
-)
-CODE_QUERY = re.compile(r"^[0-9.]+$", re.ASCII)
 DIRECTORY_FIELDS = ("id", "name", "slug", "kind", "kecamatan_id", "latitude", "longitude")
 
 
@@ -110,33 +98,6 @@ def kecamatan_with_kelurahan(**filters) -> list[Kecamatan]:
             )
         )
     )
-
-
-def kelurahan_search(query: str, *, city: City | None = None, limit: int = 50) -> list[Kelurahan]:
-    """Kelurahan whose name, kecamatan, city or region code matches, ordered by name; only
-    `city`'s when given (a city page's search box).
-
-    Kecamatan are matched first (7,285 rows at most) so that the kelurahan query is a plain
-    OR of two indexable conditions: on PostgreSQL the trigram index on the name and the
-    kecamatan index, instead of joining all 83,762 kelurahan to filter them afterwards.
-    """
-    query = query.strip()
-    if not query:
-        return []
-    if CODE_QUERY.match(query):
-        matches = Q(code__startswith=query)
-    else:
-        kecamatan_ids = list(
-            Kecamatan.objects.filter(
-                Q(name__icontains=query) | Q(city__name__icontains=query)
-            ).values_list("pk", flat=True)
-        )
-        matches = Q(name__icontains=query) | Q(kecamatan_id__in=kecamatan_ids)
-    found = Kelurahan.objects.active().with_regions().with_names().filter(matches)
-    if city is not None:
-        found = found.filter(kecamatan__city=city)
-    found = found.only(*SEARCH_FIELDS)
-    return list(found.order_by("name", "code")[:limit])
 
 
 def officials_for(kelurahan: Kelurahan) -> list[Official]:

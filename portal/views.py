@@ -12,6 +12,7 @@ from kelurahan import hosts, selectors
 from kelurahan.forms import KelurahanSearchForm
 from kelurahan.models import City, CityService, Kecamatan
 from layanan.selectors import online_request_kinds
+from portal.search import site_search
 
 
 def _city_page(request, city):
@@ -110,8 +111,9 @@ def kelurahan_services(request, slug):
 
 
 def search(request):
-    """/cari/?q=…, the whole portal; with &kota=<slug> (a city page's search box) that city's
-    kelurahan and desa only."""
+    """/cari/?q=…, the whole portal: kelurahan, kecamatan, services, UMKM, wisata and news
+    (portal/search.py); with &kota=<slug> (a city page's search box) that city's only. A query
+    the form refuses is answered with its message, and nothing is looked up."""
     form = KelurahanSearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
     city = selectors.city_scope(request.GET.get("kota", "")[:120])
@@ -121,8 +123,10 @@ def search(request):
         {
             "form": form,
             "query": query,
+            # What was typed stays in the box when the form refuses it, to be corrected.
+            "typed": request.GET.get("q", "")[: form.fields["q"].max_length],
             "city": city,
-            "results": selectors.kelurahan_search(query, city=city),
+            "results": site_search(query, city=city),
         },
     )
 

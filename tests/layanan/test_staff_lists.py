@@ -88,6 +88,24 @@ def test_any_other_term_searches_names_and_numbers_as_before(
     assert "LIKE" in searched_sql(as_operator_a, RESIDENTS_URL, term).upper()
 
 
+@pytest.mark.parametrize(
+    ("term", "expected"),
+    [
+        ("budi", ["Budi Santoso"]),  # not kelurahan B's Budi Tetangga
+        ("BUDI san", ["Budi Santoso"]),  # every word, in any case
+        ("amin", ["Siti Aminah"]),
+        ("tetangga", []),  # kelurahan B's only
+    ],
+)
+def test_a_name_fragment_searches_the_name_alone_in_the_own_kelurahan(
+    as_operator_a, register, term, expected
+):
+    assert listed(as_operator_a, RESIDENTS_URL, q=term) == expected
+    sql = searched_sql(as_operator_a, RESIDENTS_URL, term)
+    # name__icontains only (what the trigram index serves), no number column OR-ed in.
+    assert '"layanan_resident"."name"' in sql and "nik" not in sql.split("WHERE", 1)[1].lower()
+
+
 def test_a_whole_nik_never_finds_another_kelurahans_resident(as_operator_b, register):
     assert listed(as_operator_b, RESIDENTS_URL, q=NIK_BUDI) == ["Budi Tetangga"]
     assert listed(as_operator_b, RESIDENTS_URL, q=NIK_SITI) == []

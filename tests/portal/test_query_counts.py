@@ -15,7 +15,9 @@ from umkm.models import Business, TourismSpot
 # (umkm.selectors.places_map_data); the numbers below are its first, unbounded request.
 PINNED = {
     "/": 3,
-    "/cari/?q=pajang": 2,
+    # One query per kind of result: kecamatan, kelurahan, services (city and own), UMKM, wisata,
+    # news (portal/search.py); a ?kota= scope adds the city.
+    "/cari/?q=pajang": 6,
     "/kota/kota-surakarta/": 3,
     "/kecamatan/laweyan/": 3,
     "/k/pajang/": 4,
