@@ -32,6 +32,20 @@ def postgres_recreate(url: str) -> str:
     return name
 
 
+def postgres_drop(url: str) -> str:
+    """Drop (closing its sessions) the database the URL names, as postgres_recreate made it."""
+    params = conninfo_to_dict(url)
+    name = params.get("dbname")
+    if not name or name in PROTECTED:
+        raise SystemExit(f"Refusing to drop database {name!r}: name a benchmark database.")
+    params["dbname"] = "postgres"
+    with psycopg.connect(**params, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+    return name
+
+
 def sqlite_url(folder: str | Path) -> str:
     return f"sqlite:///{Path(folder).resolve() / 'bench.sqlite3'}"
 
