@@ -179,16 +179,19 @@ def grow(kelurahan, businesses: int) -> dict[str, int]:
     from tests.bench import content, umkm
     from umkm.models import Business, TourismSpot
 
+    city = kelurahan.kecamatan.city
     umkm.fill(kelurahan, total=businesses, spots=round(businesses * SPOTS_PER_BUSINESS))
+    # The demo's articles count (the regency's too are in the database): the city's, from the
+    # number after them, so each size's titles and slugs are new.
+    have = Article.objects.filter(kelurahan__kecamatan__city=city).count()
     target = round(businesses * ARTICLES_PER_BUSINESS)
-    start = Article.objects.count() + 1
-    owner = umkm.owners(kelurahan)
     with transaction.atomic():
         Article.objects.bulk_create(
-            content.articles(owner, range(start, target + 1), now=timezone.now()),
+            content.articles(
+                umkm.owners(kelurahan), range(have + 1, target + 1), now=timezone.now()
+            ),
             batch_size=1000,
         )
-    city = kelurahan.kecamatan.city
     counts = {}
     for label, model in (("UMKM", Business), ("wisata", TourismSpot), ("articles", Article)):
         published = model.objects.filter(status="published")
