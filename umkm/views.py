@@ -6,7 +6,6 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,6 +16,7 @@ from django_ratelimit.decorators import ratelimit
 from kelurahan import selectors as kelurahan_selectors
 from kelurahan.models import City
 from kelurahan.pagecache import canonical_redirect
+from kelurahan.pagination import IdsFirstPaginator
 from kelurahan.uploads import upload_limit
 from umkm import selectors, services
 from umkm.forms import MAX_PROPOSAL_PHOTOS, BusinessProposalForm, PlaceFilterForm
@@ -48,7 +48,7 @@ def _list_page(request, kind: Kind, *, kelurahan=None, city=None):
     form = _filter_form(request, kind, city)
     filters = form.filters()
     places = selectors.places_published(kind, filters=filters, kelurahan=kelurahan, city=city)
-    page = Paginator(places, PER_PAGE).get_page(request.GET.get("page"))
+    page = IdsFirstPaginator(places, PER_PAGE).get_page(request.GET.get("page"))
     values = _filter_values(filters)
     # Only the canonical address answers 200 (and is kept by the page cache).
     redirect = canonical_redirect(request, values, page=page)
