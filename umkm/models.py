@@ -72,10 +72,11 @@ class PlaceQuerySet(TenantQuerySet):
 
     def on_active_sites(self, city) -> PlaceQuerySet:
         """The places of a city's active sites (the city-wide lists and maps), scoped to the city
-        as `for_city` is. Their kelurahan is matched by id against the city's active sites (a
-        subquery of a few dozen ids, hashed once) rather than filtered through a join, so the
-        database can read the list off the (status, name, id, kelurahan) index in its order
-        and stop at the page's end instead of sorting the whole city's places for each page."""
+        as `for_city` is. Their kelurahan id is matched against the city's active sites (a
+        subquery of a few dozen ids) rather than filtered through the joined kelurahan and
+        kecamatan, so the database can read the list off the (status, name, id, kelurahan)
+        index in its order and stop at the page's end instead of sorting the whole city's
+        places for each page."""
         sites = Kelurahan.objects.active().filter(kecamatan__city=city).values("pk")
         return self._in_scope(f"city {city.pk}").filter(kelurahan__in=sites)
 

@@ -13,8 +13,9 @@ city's other kelurahan, written by the fillers the other benchmarks use (tests/b
 tests/bench/content.py), then VACUUM (ANALYZE) and CHECKPOINT.
 
 At each size every page below is requested in process (django.test.Client, HTTPS, DEBUG=false)
-with the page cache off (PAGE_CACHE_SECONDS=0: every request renders): its status, SQL queries,
-the time those queries took, bytes raw and gzipped, and the median (and slowest) server time.
+with the page cache off (PAGE_CACHE_SECONDS=0: every request renders), measured as
+tests/bench/pages.py does: its status, SQL queries, the time those queries took, bytes raw and
+gzipped, and the median and 95th percentile server time.
 After the largest size, unless --no-server: the city UMKM list under gunicorn with the Redis page
 cache (every request after the first a cache hit) next to a static file of about its gzipped
 size, driven by wrk (tests/bench/server.py's Stack and wrk, serving this database). --explain
@@ -32,7 +33,6 @@ import io
 import logging
 import os
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -104,7 +104,7 @@ class Result:
     raw: int
     gzipped: int
     median_ms: float
-    max_ms: float
+    p95_ms: float
 
 
 def pages(city_slug: str, slug: str, *, last_city_page: int, last_news_page: int) -> list[Page]:
@@ -141,31 +141,23 @@ def pages(city_slug: str, slug: str, *, last_city_page: int, last_news_page: int
 
 
 def measure(client, url: str, requests: int) -> Result:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
+    """tests/bench/pages.py's measurement, with the counted request's SQL time, its slowest
+    queries and its body's gzipped size."""
     from django.utils.text import compress_string
 
-    for _ in range(WARMUPS):
-        client.get(url, secure=True)
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url, secure=True)
-    # Read now: the next request's request_started signal clears the connection's query log.
-    queries = list(captured.captured_queries)
-    times = []
-    for _ in range(requests):
-        started = time.perf_counter()
-        client.get(url, secure=True)
-        times.append((time.perf_counter() - started) * 1000)
-    slowest = sorted(queries, key=lambda q: float(q["time"]), reverse=True)[:2]
+    from tests.bench import pages
+
+    result = pages.measure(client, url, warmups=WARMUPS, requests=requests)
+    slowest = sorted(result.query_log, key=lambda q: float(q["time"]), reverse=True)[:2]
     return Result(
-        status=response.status_code,
-        queries=len(queries),
-        sql_ms=sum(float(q["time"]) for q in queries) * 1000,
+        status=result.status,
+        queries=result.queries,
+        sql_ms=sum(float(q["time"]) for q in result.query_log) * 1000,
         slowest_sql=tuple(q["sql"] for q in slowest),
-        raw=len(response.content),
-        gzipped=len(compress_string(response.content)),
-        median_ms=statistics.median(times),
-        max_ms=max(times),
+        raw=result.size,
+        gzipped=len(compress_string(result.content)),
+        median_ms=result.median_ms,
+        p95_ms=result.p95_ms,
     )
 
 
@@ -228,7 +220,7 @@ def size_table(
     table(
         f"Growth: {size:,} UMKM in the city, page cache off",
         command,
-        ["group", "page", "st", "q", "sql ms", "KB", "KB gz", "med ms", "max ms", "url"],
+        ["group", "page", "st", "q", "sql ms", "KB", "KB gz", "med ms", "p95 ms", "url"],
         [
             [
                 page.group,
@@ -239,7 +231,7 @@ def size_table(
                 number(result.raw / 1024, 1),
                 number(result.gzipped / 1024, 1),
                 number(result.median_ms, 1),
-                number(result.max_ms, 1),
+                number(result.p95_ms, 1),
                 page.url,
             ]
             for page, result in results
@@ -249,7 +241,7 @@ def size_table(
             "Rows (published): " + ", ".join(f"{v:,} {k}" for k, v in counts.items()) + ".",
             f"st = HTTP status, q = SQL queries of one request, sql ms = their time (one "
             f"request), KB / KB gz = body raw / gzipped (level 6, as the page cache keeps it), "
-            f"med / max ms = server time over {requests} requests after {WARMUPS} warm-ups "
+            f"med / p95 ms = server time over {requests} requests after {WARMUPS} warm-ups "
             "(in-process django.test.Client, HTTPS, DEBUG=false, PAGE_CACHE_SECONDS=0).",
             f"{settled} Load average (1/5/15 min): {load_average()}.",
         ],
