@@ -191,7 +191,10 @@ def plan_nodes(queryset) -> list[dict]:
 def assert_read_off_the_index(queryset, per_page: int, number: int, index: str) -> None:
     nodes = plan_nodes(IdsFirstPaginator(queryset, per_page).page(number).object_list)
     scans = [node for node in nodes if node.get("Index Name") == index]
-    assert scans, f"page {number} does not read {index}"
+    summary = [
+        (node["Node Type"], node.get("Index Name"), node.get("Actual Rows")) for node in nodes
+    ]
+    assert scans, f"page {number} does not read {index}: {summary}"
     assert all(node["Node Type"] in ("Index Scan", "Index Only Scan") for node in scans)
     # A page may sort its own rows; no sort is fed more than a page's worth of rows.
     for node in nodes:
@@ -210,8 +213,18 @@ def test_on_postgresql_the_first_and_the_last_page_are_read_off_the_lists_indexe
     businesses([inactive_kelurahan], 300)
     spots([*active, inactive_kelurahan], 2000)
     articles(kelurahan_a, 3000)
+    # Statistics of every table the lists read, as autovacuum keeps them: with the kelurahan's
+    # left from earlier tests, the planner misjudges how many places the city's sites hold.
     with connection.cursor() as cursor:
-        for table in ("umkm_business", "umkm_tourismspot", "kelurahan_article"):
+        for table in (
+            "umkm_business",
+            "umkm_tourismspot",
+            "umkm_businesscategory",
+            "kelurahan_article",
+            "kelurahan_kelurahan",
+            "kelurahan_kecamatan",
+            "kelurahan_city",
+        ):
             cursor.execute(f"ANALYZE {table}")
     city = kelurahan_a.kecamatan.city
     no_filter = selectors.Filters()
