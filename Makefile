@@ -56,6 +56,13 @@ bench-dashboard: $(BIN)/.installed
 bench-operator: $(BIN)/.installed
 	$(BIN)/python tests/bench/operator_journey.py
 
+## bench-growth: the public pages (map data, lists, search, homes) at 200, 2,000 and 20,000 UMKM
+## in the demo city, page cache off: bytes raw and gzipped, queries, server time; then the city
+## UMKM list's page-cache hits vs a static file under gunicorn (wrk)
+.PHONY: bench-growth
+bench-growth: $(BIN)/.installed
+	$(BIN)/python tests/bench/growth.py
+
 ## bench-server: only the server benchmark (gunicorn + PostgreSQL + Redis, driven by wrk)
 .PHONY: bench-server
 bench-server: $(BIN)/.installed

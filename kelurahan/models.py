@@ -679,7 +679,13 @@ class Article(KelurahanOwned):
                 ),
             ),
         ]
-        indexes = [models.Index(fields=["kelurahan", "status", "-published_at"])]
+        # In the list's order (Meta.ordering), so a page of news is read off the index in
+        # order with no sort of the kelurahan's articles.
+        indexes = [
+            models.Index(
+                fields=["kelurahan", "status", "-published_at", "-id"], name="article_list"
+            )
+        ]
 
     def __str__(self):
         return self.title

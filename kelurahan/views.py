@@ -2,7 +2,6 @@
 
 from urllib.parse import urlencode
 
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +11,7 @@ from kelurahan.forms import SearchForm
 from kelurahan.hosts import site_reverse
 from kelurahan.models import Article
 from kelurahan.pagecache import canonical_redirect
+from kelurahan.pagination import IdsFirstPaginator
 
 ARTICLES_PER_PAGE = 10
 
@@ -131,7 +131,7 @@ def article_list(request, slug):
     kind = request.GET.get("jenis", "")
     if kind not in Article.Kind.values:
         kind = ""
-    page = Paginator(
+    page = IdsFirstPaginator(
         selectors.articles_for(kelurahan, query=query, kind=kind), ARTICLES_PER_PAGE
     ).get_page(request.GET.get("page"))
     values = {"q": query, "jenis": kind}

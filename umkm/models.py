@@ -17,7 +17,13 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from kelurahan.models import LATITUDE_RANGE, LONGITUDE_RANGE, KelurahanOwned, phone_validator
+from kelurahan.models import (
+    LATITUDE_RANGE,
+    LONGITUDE_RANGE,
+    Kelurahan,
+    KelurahanOwned,
+    phone_validator,
+)
 from kelurahan.pagecache import PageCacheQuerySet
 from kelurahan.tenancy import TenantQuerySet
 from umkm.whatsapp import WhatsAppField
@@ -63,6 +69,16 @@ class BusinessCategory(models.Model):
 class PlaceQuerySet(TenantQuerySet):
     def published(self) -> PlaceQuerySet:
         return self.filter(status=Status.PUBLISHED)
+
+    def on_active_sites(self, city) -> PlaceQuerySet:
+        """The places of a city's active sites (the city-wide lists and maps), scoped to the city
+        as `for_city` is. Their kelurahan id is matched against the city's active sites (a
+        subquery of a few dozen ids) rather than filtered through the joined kelurahan and
+        kecamatan, so the database can read the list off the (status, name, id, kelurahan)
+        index in its order and stop at the page's end instead of sorting the whole city's
+        places for each page."""
+        sites = Kelurahan.objects.active().filter(kecamatan__city=city).values("pk")
+        return self._in_scope(f"city {city.pk}").filter(kelurahan__in=sites)
 
     def with_cover(self) -> PlaceQuerySet:
         """Annotate `cover_thumb` and `cover_alt` from the cover photo (else the first photo).
@@ -202,6 +218,23 @@ def _place_constraints(model: str, slug_taken) -> list:
     ]
 
 
+def _list_indexes(model: str) -> list[models.Index]:
+    """The list pages' indexes, in the lists' order (Place.Meta.ordering: name, id), so a page
+    is read off an index in order and the database never sorts every row for one page.
+
+    One kelurahan's list walks (kelurahan, status, name, id). The city-wide list walks
+    (status, name, id) and checks each row's kelurahan against the city's active sites; the
+    kelurahan and category follow in the same index, so the page's ids and the list's count
+    are read from the index alone (umkm/selectors.py).
+    """
+    return [
+        models.Index(fields=["kelurahan", "status", "name", "id"], name=f"{model}_list"),
+        models.Index(
+            fields=["status", "name", "id", "kelurahan", "category"], name=f"{model}_city_list"
+        ),
+    ]
+
+
 class Business(Place):
     """A UMKM (micro, small or medium business) listed on its kelurahan's site."""
 
@@ -236,7 +269,7 @@ class Business(Place):
             _("Another business of this kelurahan already uses this slug; change the slug."),
         )
         indexes = [
-            models.Index(fields=["kelurahan", "status", "name"]),
+            *_list_indexes("business"),
             models.Index(fields=["kelurahan", "category", "status"]),
         ]
 
@@ -280,7 +313,7 @@ class TourismSpot(Place):
             _("Another tourism spot of this kelurahan already uses this slug; change the slug."),
         )
         indexes = [
-            models.Index(fields=["kelurahan", "status", "name"]),
+            *_list_indexes("tourismspot"),
             models.Index(fields=["kelurahan", "category", "status"]),
         ]
 

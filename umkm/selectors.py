@@ -102,7 +102,7 @@ def places_published(
         places = places.for_kelurahan(kelurahan)
     elif city is not None:
         # City-wide lists and maps show only sites Diskominfo activated.
-        places = places.for_city(city).filter(kelurahan__is_active=True)
+        places = places.on_active_sites(city)
     else:
         return places.none()
     related = ["kelurahan__kecamatan"] + (["category"] if kind.model is Business else [])

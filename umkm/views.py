@@ -7,7 +7,6 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,6 +17,7 @@ from django_ratelimit.decorators import ratelimit
 from kelurahan import selectors as kelurahan_selectors
 from kelurahan.models import City
 from kelurahan.pagecache import canonical_redirect
+from kelurahan.pagination import IdsFirstPaginator
 from kelurahan.uploads import upload_limit
 from umkm import mapgrid, selectors, services
 from umkm.forms import (
@@ -54,7 +54,7 @@ def _list_page(request, kind: Kind, *, kelurahan=None, city=None):
     form = _filter_form(request, kind, city)
     filters = form.filters()
     places = selectors.places_published(kind, filters=filters, kelurahan=kelurahan, city=city)
-    page = Paginator(places, PER_PAGE).get_page(request.GET.get("page"))
+    page = IdsFirstPaginator(places, PER_PAGE).get_page(request.GET.get("page"))
     values = _filter_values(filters)
     # Only the canonical address answers 200 (and is kept by the page cache).
     redirect = canonical_redirect(request, values, page=page)

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.db import transaction
@@ -62,6 +63,31 @@ PARAGRAPH = (
 
 def _name(i: int) -> str:
     return f"{FIRST_NAMES[i % len(FIRST_NAMES)]} {LAST_NAMES[(i * 7) % len(LAST_NAMES)]}"
+
+
+def articles(owner: Callable[[int], Kelurahan], numbers: range, *, now) -> list[Article]:
+    """Published articles numbered `numbers` (unsaved), the i-th for `owner(i)`: one every two
+    days back from `now`, the kinds and titles in turn (the number keeps each slug unique)."""
+    rows = []
+    for i in numbers:
+        kind, title = TOPICS[(i - 1) % len(TOPICS)]
+        title = f"{title.format(rw=(i % RW_COUNT) or 1)} {i}"
+        published = now - datetime.timedelta(days=2 * i, hours=i % 24)
+        rows.append(
+            Article(
+                kelurahan=owner(i),
+                kind=kind,
+                title=title,
+                slug=f"{title.lower().replace(' ', '-')}"[:200],
+                summary=f"Ringkasan: {title.lower()} bersama warga dan perangkat kelurahan.",
+                body="\n\n".join([PARAGRAPH] * 5),
+                status=Article.Status.PUBLISHED,
+                published_at=published,
+                event_start=published + datetime.timedelta(days=3) if kind == "agenda" else None,
+                location="Balai kelurahan" if kind == "agenda" else "",
+            )
+        )
+    return rows
 
 
 @transaction.atomic
@@ -153,26 +179,7 @@ def fill_large(kelurahan: Kelurahan) -> dict[str, int]:
         for i in range(max(extra_services, 0))
     )
 
-    articles = []
-    for i in range(1, ARTICLES + 1):
-        kind, title = TOPICS[(i - 1) % len(TOPICS)]
-        title = f"{title.format(rw=(i % RW_COUNT) or 1)} {i}"
-        published = now - datetime.timedelta(days=2 * i, hours=i % 24)
-        articles.append(
-            Article(
-                kelurahan=kelurahan,
-                kind=kind,
-                title=title,
-                slug=f"{title.lower().replace(' ', '-')}"[:200],
-                summary=f"Ringkasan: {title.lower()} bersama warga dan perangkat kelurahan.",
-                body="\n\n".join([PARAGRAPH] * 5),
-                status=Article.Status.PUBLISHED,
-                published_at=published,
-                event_start=published + datetime.timedelta(days=3) if kind == "agenda" else None,
-                location="Balai kelurahan" if kind == "agenda" else "",
-            )
-        )
-    Article.objects.bulk_create(articles)
+    Article.objects.bulk_create(articles(lambda i: kelurahan, range(1, ARTICLES + 1), now=now))
 
     return {
         "published articles": Article.objects.for_kelurahan(kelurahan).published().count(),

@@ -14,20 +14,32 @@ SIZE_SOURCE = {"postgresql": "pg_database_size", "sqlite": "SQLite file size"}
 PROTECTED = {"postgres", "template0", "template1"}
 
 
-def postgres_recreate(url: str) -> str:
-    """Drop (closing its sessions) and create the database the URL names; return its name.
-
-    Works through the "postgres" maintenance database on the same server, with the same user.
-    """
+def _maintenance(url: str) -> tuple[str, dict]:
+    """The name of the database the URL names, and how to reach the "postgres" maintenance
+    database on the same server, with the same user."""
     params = conninfo_to_dict(url)
     name = params.get("dbname")
     if not name or name in PROTECTED:
         raise SystemExit(f"Refusing to drop database {name!r}: name a benchmark database.")
     params["dbname"] = "postgres"
+    return name, params
+
+
+def postgres_drop(url: str) -> str:
+    """Drop (closing its sessions) the database the URL names; return its name."""
+    name, params = _maintenance(url)
     with psycopg.connect(**params, autocommit=True) as conn:
         conn.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )
+    return name
+
+
+def postgres_recreate(url: str) -> str:
+    """Drop (closing its sessions) and create the database the URL names; return its name."""
+    postgres_drop(url)
+    name, params = _maintenance(url)
+    with psycopg.connect(**params, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     return name
 

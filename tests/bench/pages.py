@@ -41,26 +41,32 @@ class Result:
     median_ms: float
     p95_ms: float
     size: int
+    query_log: tuple[dict, ...] = ()  # the counted request's queries: sql and time (seconds)
+    content: bytes = b""
 
 
-def measure(client: Client, url: str) -> Result:
-    for _ in range(WARMUPS):
+def measure(
+    client: Client, url: str, *, warmups: int = WARMUPS, requests: int = REQUESTS
+) -> Result:
+    for _ in range(warmups):
         client.get(url, secure=True)
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url, secure=True)
     # Read now: the next request's request_started signal clears the connection's query log.
-    queries = len(captured.captured_queries)
+    query_log = tuple(captured.captured_queries)
     times = []
-    for _ in range(REQUESTS):
+    for _ in range(requests):
         started = time.perf_counter()
         client.get(url, secure=True)
         times.append((time.perf_counter() - started) * 1000)
     return Result(
         status=response.status_code,
-        queries=queries,
+        queries=len(query_log),
         median_ms=statistics.median(times),
         p95_ms=statistics.quantiles(times, n=20, method="inclusive")[-1],
         size=len(response.content),
+        query_log=query_log,
+        content=response.content,
     )
 
 

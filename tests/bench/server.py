@@ -94,12 +94,16 @@ class Stack:
     extra_env: dict[str, str] = field(default_factory=dict)
     verbose: bool = True
     redis_url: str = REDIS_URL  # the fault bench gives the stack a Redis of its own
+    pg_server: str = PG_SERVER
+    # Serve a database that is already migrated and filled (the growth bench's), and leave it be:
+    # neither created, migrated and set up nor dropped at the end.
+    existing: bool = False
 
     def __post_init__(self) -> None:
         self.tmp = Path(tempfile.mkdtemp(prefix="portal-server-"))
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
-        self.database_url = f"{PG_SERVER}/{self.database}"
+        self.database_url = f"{self.pg_server}/{self.database}"
         self.cache_url = f"{self.redis_url}/{self.redis_db}"
         self.gunicorn: subprocess.Popen | None = None
         self.log_path = self.tmp / "gunicorn.log"
@@ -164,9 +168,10 @@ class Stack:
     def setup(self) -> None:
         started = time.perf_counter()
         self.say(f"Setting up: database {self.database!r}, Redis db {self.redis_db}, {self.tmp}")
-        self.run(PYTHON, "scripts/pgdb.py", "create", self.database, PG_SERVER)
-        self.manage("migrate", "--noinput", "-v0")
-        self.manage("demo_setup")
+        if not self.existing:
+            self.run(PYTHON, "scripts/pgdb.py", "create", self.database, self.pg_server)
+            self.manage("migrate", "--noinput", "-v0")
+            self.manage("demo_setup")
         self.manage("collectstatic", "--noinput", "-v0")
         self.flush_cache()
         self.start_gunicorn()
@@ -230,8 +235,9 @@ class Stack:
             except subprocess.TimeoutExpired:
                 self.gunicorn.kill()
                 self.gunicorn.wait()
-        with contextlib.suppress(SystemExit):
-            self.run(PYTHON, "scripts/pgdb.py", "drop", self.database, PG_SERVER)
+        if not self.existing:
+            with contextlib.suppress(SystemExit):
+                self.run(PYTHON, "scripts/pgdb.py", "drop", self.database, self.pg_server)
         with contextlib.suppress(Exception):
             self.flush_cache()
         shutil.rmtree(self.tmp, ignore_errors=True)

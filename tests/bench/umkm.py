@@ -10,6 +10,7 @@ what is measured is the database and the rendering, not the disk.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -35,23 +36,32 @@ DETAIL_SLUG = "usaha-00000"
 QUERY = "soto"
 
 
-@transaction.atomic
-def fill(kelurahan: Kelurahan, *, total: int) -> None:
-    """Add published places until there are `total` businesses and `total` spots in the city."""
+def owners(kelurahan: Kelurahan) -> Callable[[int], Kelurahan]:
+    """The kelurahan of the n-th row: every other one in `kelurahan`, the rest spread over the
+    city's other kelurahan."""
     city_kelurahan = list(
         Kelurahan.objects.filter(kecamatan__city=kelurahan.kecamatan.city).order_by("code")
     )
     others = [k for k in city_kelurahan if k.pk != kelurahan.pk]
+    return lambda n: kelurahan if n % 2 == 0 else others[n % len(others)]
+
+
+def _point(n: int) -> tuple[Decimal, Decimal]:
+    return Decimal("-7.600") + Decimal(n % 97) / 1000, Decimal("110.750") + Decimal(n // 97) / 400
+
+
+@transaction.atomic
+def fill(kelurahan: Kelurahan, *, total: int, spots: int | None = None) -> None:
+    """Add published places until there are `total` businesses and `spots` (default: `total`)
+    spots in the database."""
+    owner = owners(kelurahan)
     categories = list(BusinessCategory.objects.all())
-    start = Business.objects.count()
-    businesses, spots = [], []
-    for n in range(start, total):
-        owner = kelurahan if n % 2 == 0 else others[n % len(others)]
-        lat = Decimal("-7.600") + Decimal(n % 97) / 1000
-        lng = Decimal("110.750") + Decimal(n // 97) / 400
+    businesses, spot_rows = [], []
+    for n in range(Business.objects.count(), total):
+        lat, lng = _point(n)
         businesses.append(
             Business(
-                kelurahan=owner,
+                kelurahan=owner(n),
                 name=f"{'Soto' if n % 5 == 0 else 'Usaha'} Warga {n:05d}",
                 slug=f"usaha-{n:05d}",
                 category=categories[n % len(categories)],
@@ -66,9 +76,11 @@ def fill(kelurahan: Kelurahan, *, total: int) -> None:
                 status=Status.PUBLISHED,
             )
         )
-        spots.append(
+    for n in range(TourismSpot.objects.count(), total if spots is None else spots):
+        lat, lng = _point(n)
+        spot_rows.append(
             TourismSpot(
-                kelurahan=owner,
+                kelurahan=owner(n),
                 name=f"Wisata Warga {n:05d}",
                 slug=f"wisata-{n:05d}",
                 category=TourismSpot.Category.values[n % len(TourismSpot.Category.values)],
@@ -79,9 +91,9 @@ def fill(kelurahan: Kelurahan, *, total: int) -> None:
             )
         )
     Business.objects.bulk_create(businesses, batch_size=1000)
-    TourismSpot.objects.bulk_create(spots, batch_size=1000)
+    TourismSpot.objects.bulk_create(spot_rows, batch_size=1000)
     new_businesses = Business.objects.filter(slug__in=[b.slug for b in businesses])
-    new_spots = TourismSpot.objects.filter(slug__in=[s.slug for s in spots])
+    new_spots = TourismSpot.objects.filter(slug__in=[s.slug for s in spot_rows])
     BusinessPhoto.objects.bulk_create(
         BusinessPhoto(
             kelurahan_id=b.kelurahan_id,
