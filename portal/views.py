@@ -94,8 +94,8 @@ def _online_requests_attach(kelurahan, services) -> list[dict]:
 def kelurahan_services(request, slug):
     """/k/<slug>/layanan/: the kelurahan's service catalog with "Ajukan online" on every service
     whose letter type takes online requests, in two groups (online first, then those served at
-    the office only), each service's details folded. `?q=` filters by name, description and
-    requirements on the server (the form works without JavaScript; static/js/service_filter.js
+    the office only), each service's details folded. `?q=` filters by name and description on
+    the server (the form works without JavaScript; static/js/service_filter.js
     filters as one types).
 
     portal/urls.py routes this address here ahead of the kelurahan include (so
@@ -127,9 +127,10 @@ def kelurahan_services(request, slug):
 
 
 def _service_matches(service, query: str) -> bool:
-    """Whether every word of the query is in the service's name, description or requirements
-    (case-insensitive; the catalog is a few dozen rows, read whole already)."""
-    text = f"{service.name} {service.description} {service.requirements}".casefold()
+    """Whether every word of the query is in the service's name or description (case-insensitive;
+    the catalog is a few dozen rows, read whole already). Not its requirements: "KTP" or
+    "kematian" is in most of them. static/js/service_filter.js reads the same text."""
+    text = f"{service.name} {service.description}".casefold()
     return all(word in text for word in query.casefold().split())
 
 

@@ -1,5 +1,5 @@
-// The service list's filter as one types: hides the services whose name, description and
-// requirements lack a typed word, and the groups left empty. Without JavaScript the same form
+// The service list's filter as one types: hides the services whose name and description
+// (data-search) lack a typed word, and the groups left empty. Without JavaScript the same form
 // asks the server (?q=), which filters the same way (portal/views.py, _service_matches).
 (function () {
   "use strict";
@@ -9,8 +9,13 @@
   var input = form.querySelector("input[name=q]");
   var items = Array.prototype.slice.call(document.querySelectorAll(".service-item"));
   var groups = document.querySelectorAll("[data-service-group]");
-  var none = document.getElementById("service-filter-none");
-  var texts = items.map(function (item) { return item.textContent.toLocaleLowerCase(); });
+  // Shown when nothing matches; made here, so that a page without JavaScript has no hidden text.
+  var none = document.createElement("p");
+  none.className = "empty-state";
+  none.hidden = true;
+  none.textContent = status.dataset.none;
+  (groups.length ? groups[groups.length - 1] : form).after(none);
+  var texts = items.map(function (item) { return item.dataset.search.toLocaleLowerCase(); });
   var timer = null;
 
   function apply() {
@@ -24,7 +29,7 @@
     Array.prototype.forEach.call(groups, function (group) {
       group.hidden = !group.querySelector(".service-item:not([hidden])");
     });
-    if (none) none.hidden = shown > 0;
+    none.hidden = shown > 0;
     status.textContent = words.length ? status.dataset.found + " " + shown : "";
   }
 
