@@ -448,7 +448,8 @@ def recover_code(request):
                 services.tracking_codes_resend(
                     nik=form.cleaned_data["nik"], email=form.cleaned_data["contact"]
                 )
-            context["sent"] = form.contact_kind
+            # The same answer either way; the typed NIK is not kept on a shared screen.
+            context.update(sent=form.contact_kind, form=CodeRecoveryForm())
     if limited:
         context["limited"] = RECOVER_LIMITED
         return render(request, "layanan/letter_code_recover.html", context, status=429)
