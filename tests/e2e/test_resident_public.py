@@ -14,7 +14,6 @@ from kelurahan.models import Kelurahan
 from layanan import services, tracking
 from tests.e2e.conftest import PHONE
 from tests.e2e.helpers import axe_violations, describe, watched_page
-
 from tests.e2e.test_accessibility import without_map_markers
 from tests.layanan.helpers import NIK_BUDI, letter_data
 
