@@ -31,6 +31,7 @@ def accessible(page) -> None:
 def test_a_resident_requests_a_letter_and_follows_it(page, shot, kelurahan_a):
     page.goto(f"/k/{kelurahan_a.slug}/layanan/")
     accessible(page)
+    page.locator('details:has(a[href$="/ajukan/skuter/"]) summary').click()  # folded
     page.locator('a[href$="/ajukan/skuter/"]').click()
     page.wait_for_url("**/ajukan/skuter/")
     accessible(page)
