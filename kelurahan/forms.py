@@ -349,3 +349,21 @@ class InvitationAcceptForm(forms.Form):
             except forms.ValidationError as error:
                 self.add_error("password1", error)
         return cleaned
+
+
+class ServiceFilterForm(forms.Form):
+    """The service list's filter (a GET form: it works without JavaScript, and the script that
+    filters as one types reads the same field)."""
+
+    q = forms.CharField(
+        label=_("Find a service"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "class": "form-control",
+                "placeholder": _("e.g. domisili, KTP, kematian"),
+            }
+        ),
+    )

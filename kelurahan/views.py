@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
 
 from kelurahan import catalog, selectors
-from kelurahan.forms import SearchForm
+from kelurahan.forms import SearchForm, ServiceFilterForm
 from kelurahan.hosts import site_reverse
 from kelurahan.models import Article
 from kelurahan.pagecache import canonical_redirect
@@ -99,13 +99,18 @@ def karang_taruna(request, slug):
 
 
 def service_list(request, slug):
+    """The catalog without layanan's online requests (portal/views.py serves this address with
+    them; this view is what the kelurahan app shows on its own)."""
     kelurahan = selectors.kelurahan_get_public(slug)
+    services = list(selectors.services_for(kelurahan))
     return render(
         request,
         "kelurahan/service_list.html",
         {
             "kelurahan": kelurahan,
-            "services": list(selectors.services_for(kelurahan)),
+            "services": services,
+            "office_services": services,
+            "filter_form": ServiceFilterForm(),
             "section": "services",
             "page_title": _("Services"),
         },

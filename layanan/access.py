@@ -9,10 +9,12 @@ what they may do (PermissionDenied says the role may not).
 
 from __future__ import annotations
 
+import datetime
 import secrets
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kelurahan.tenancy import user_can_access, user_kelurahan_id, user_may_see_kelurahan
@@ -124,6 +126,23 @@ def request_for(tracking_code: str, nik_last4: str) -> Letter | None:
     if letter is None or not secrets.compare_digest(letter.nik[-4:], nik_last4):
         return None
     return letter
+
+
+# How far back a lost tracking code can be asked for again, and how many requests one mail lists.
+RECOVERY_DAYS = 365
+RECOVERY_MAX_LETTERS = 10
+
+
+def requests_for_recovery(nik: str, email: str) -> list[Letter]:
+    """The online requests of this NIK that gave this e-mail address (case-insensitive), newest
+    first, from the last RECOVERY_DAYS: what a lost-code mail to that address may list. Only
+    the address the request gave receives them, so the NIK alone opens nothing."""
+    since = timezone.now() - datetime.timedelta(days=RECOVERY_DAYS)
+    return list(
+        _requests()
+        .filter(nik=nik, email__iexact=email, created_at__gte=since)
+        .order_by("-created_at")[:RECOVERY_MAX_LETTERS]
+    )
 
 
 def request_by_id(letter_id: int) -> Letter:

@@ -801,3 +801,35 @@ class VerifyByNumberForm(forms.Form):
                 _("Enter the letter number as printed on the letter."), code="required"
             )
         return number
+
+
+class CodeRecoveryForm(forms.Form):
+    """/lacak/lupa-kode/: a lost tracking code asked for again with the NIK and the e-mail (or
+    phone number) given in the request. `contact_kind` after cleaning: "email" or "phone"."""
+
+    nik = NIKField(
+        help_text=_("The NIK you gave in the request (for a birth letter: the parent's NIK).")
+    )
+    contact = forms.CharField(
+        label=_("Email or phone number given in the request"),
+        max_length=254,
+        help_text=_("The tracking code is sent to this email address."),
+        widget=forms.TextInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+    )
+
+    def clean_contact(self):
+        value = self.cleaned_data["contact"].strip()
+        if "@" in value:
+            self.contact_kind = "email"
+            return forms.EmailField(
+                error_messages={
+                    "invalid": _("This email address is not complete, e.g. nama@contoh.id.")
+                }
+            ).clean(value)
+        digits = "".join(ch for ch in value if ch in "0123456789")
+        if len(digits) < 8 or not set(value) <= set("0123456789 +-()."):
+            raise forms.ValidationError(
+                _("Enter the email address or the phone number you gave, e.g. 0812 3456 7890.")
+            )
+        self.contact_kind = "phone"
+        return digits

@@ -213,6 +213,8 @@ def letter_expected_date(letter: Letter) -> datetime.date | None:
 
 
 OPEN_STATES = (Letter.State.SUBMITTED, Letter.State.VERIFIED)
+# A resident's request not yet signed: still to be collected at the office.
+IN_PROGRESS_STATES = (Letter.State.SUBMITTED, Letter.State.WAITING, Letter.State.VERIFIED)
 
 # A letter's promise is its type's catalog entry: the kelurahan's own row when it has one, else
 # the city's entry it follows (LetterType.catalog_entry, in SQL).

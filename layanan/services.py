@@ -620,6 +620,50 @@ def _status_email(letter: Letter) -> tuple[str, str]:
         return subject, "\n".join(str(line) for line in lines)
 
 
+@transaction.atomic
+def tracking_codes_resend(*, nik: str, email: str) -> int:
+    """E-mail the tracking codes of the online requests of this NIK that gave this address
+    (access.requests_for_recovery) to that address, in one mail; return how many it lists.
+
+    Nothing is sent, and nothing told, when none matches: the page that asks says the same
+    either way. The mail is queued like the status mails (on commit, by a background task), so
+    the resident never waits on SMTP."""
+    letters = access.requests_for_recovery(nik, email)
+    if not letters:
+        return 0
+    with translation.override(django_settings.LANGUAGE_CODE):
+        url = site_reverse(letters[0].kelurahan, "layanan:track")
+        lines = [
+            _("You asked for the tracking codes of your letter requests. These are they:"),
+            "",
+        ]
+        for letter in letters:
+            values = {
+                "letter": letter.letter_type.name,
+                "kelurahan": str(letter.kelurahan),
+                "date": formats.date_format(timezone.localtime(letter.created_at), "j F Y"),
+                "code": tracking_code_display(letter.tracking_code),
+                "status": letter.resident_status,
+            }
+            lines.append(
+                _("- %(letter)s at %(kelurahan)s, sent %(date)s: %(code)s (%(status)s)") % values
+            )
+        lines += [
+            "",
+            _(
+                "Follow a request at %(url)s with its tracking code and the last 4 digits of "
+                "your NIK."
+            )
+            % {"url": url},
+            _("If you did not ask for this, ignore this email: the codes were sent only to you."),
+            "",
+            _("This email was sent automatically; replies are not read."),
+        ]
+        subject = _("Your letter tracking codes")
+    _resident_mail(letters[0], str(subject), "\n".join(str(line) for line in lines), about="codes")
+    return len(letters)
+
+
 def access_log_record(*, by: User, kelurahan_id: int, action: str, subject: str) -> None:
     """Record that a staff user saw or took personal data (never blocks the view)."""
     AccessLog.objects.create(

@@ -16,5 +16,6 @@ urlpatterns = [
         name="receipt",
     ),
     path("lacak/", views.track, name="track"),
+    path("lacak/lupa-kode/", views.recover_code, name="recover_code"),
     path("lacak/unduh/<str:token>/", views.resident_pdf, name="resident_pdf"),
 ]

@@ -12,6 +12,7 @@ from django.core import signing
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.crypto import salted_hmac
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -24,6 +25,7 @@ from kelurahan.uploads import upload_limit
 from layanan import access, selectors, services, tracking
 from layanan.documents import MAX_DOCUMENTS
 from layanan.forms import (
+    CodeRecoveryForm,
     DownloadCodeForm,
     TrackForm,
     VerifyByNumberForm,
@@ -287,6 +289,7 @@ def letter_request_receipt(request, slug, token):
             "email_hint": tracking.mask_email(letter.email) if letter.email else "",
             "document_count": letter.documents.count(),
             "expected": selectors.letter_expected_date(letter),
+            "service": letter.letter_type.catalog_entry,
             "section": "services",
             "page_title": _("Request received"),
         },
@@ -338,6 +341,9 @@ def _track_status(letter) -> dict:
         "email_hint": tracking.mask_email(letter.email) if letter.email else "",
         "rejected": letter.state == Letter.State.REJECTED,
         "waiting": letter.state == Letter.State.WAITING,
+        # Still to be collected: what to bring, and where (layanan/_office_visit.html).
+        "in_progress": letter.state in selectors.IN_PROGRESS_STATES,
+        "service": letter.letter_type.catalog_entry,
         "pick_up_only": letter.state == Letter.State.SIGNED
         and (not downloadable or not letter.email),
     }
@@ -390,6 +396,64 @@ def _track_download(request, step):
                 )
     context.update(code_form=code_form, code_step=True)
     return render(request, "layanan/letter_track.html", context)
+
+
+# A lost tracking code, asked for again (each answer may be a mail): per address, a family or an
+# internet café; per NIK, whatever the address, so nobody fills one resident's inbox.
+RECOVER_RATE_PER_IP = "10/h"
+RECOVER_RATE_PER_NIK = "5/h"
+RECOVER_LIMITED = _(
+    "This form was sent too many times. For the safety of your data, wait an hour and try "
+    "again, or ask at the kelurahan office with your KTP."
+)
+
+
+def _posted_nik_key(group, request) -> str:
+    """Rate-limit key: the posted NIK's digits, as an HMAC (the counter table never holds a NIK
+    or a hash one could reverse by trying every NIK)."""
+    digits = "".join(ch for ch in request.POST.get("nik", "") if ch.isascii() and ch.isdigit())
+    return salted_hmac("layanan.recover-code.nik", digits, algorithm="sha256").hexdigest()
+
+
+@never_cache
+def recover_code(request):
+    """/lacak/lupa-kode/: a lost tracking code. The resident gives the NIK and the e-mail (or
+    phone) of the request; the codes go to that e-mail again (services.tracking_codes_resend),
+    never onto the screen, and the page answers the same whether or not a request matches, so
+    it tells nobody which NIK asked for what. A phone number gets no message yet (no SMS or
+    WhatsApp channel exists): the page says so. Limited per address and per NIK."""
+    form = CodeRecoveryForm(request.POST if request.method == "POST" else None)
+    context = {"form": form}
+    if request.method != "POST":
+        return render(request, "layanan/letter_code_recover.html", context)
+    limited = is_ratelimited(
+        request,
+        group="layanan.recover_code.ip",
+        key="ip",
+        rate=RECOVER_RATE_PER_IP,
+        method="POST",
+        increment=True,
+    )
+    if not limited and form.is_valid():
+        limited = is_ratelimited(
+            request,
+            group="layanan.recover_code.nik",
+            key=_posted_nik_key,
+            rate=RECOVER_RATE_PER_NIK,
+            method="POST",
+            increment=True,
+        )
+        if not limited:
+            if form.contact_kind == "email":
+                services.tracking_codes_resend(
+                    nik=form.cleaned_data["nik"], email=form.cleaned_data["contact"]
+                )
+            # The same answer either way; the typed NIK is not kept on a shared screen.
+            context.update(sent=form.contact_kind, form=CodeRecoveryForm())
+    if limited:
+        context["limited"] = RECOVER_LIMITED
+        return render(request, "layanan/letter_code_recover.html", context, status=429)
+    return render(request, "layanan/letter_code_recover.html", context)
 
 
 def resident_pdf(request, token):

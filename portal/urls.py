@@ -13,11 +13,16 @@ urlpatterns = [
     path("cari/", views.search, name="search"),
     path("kota/<slug:slug>/", city_page(views.city), name="city"),
     path("kecamatan/<slug:slug>/", city_page(views.kecamatan), name="kecamatan"),
-    # Ahead of the kelurahan include: the service list with layanan's "Ajukan online" buttons.
+    # Ahead of the kelurahan include: the service list and pages with layanan's "Ajukan online".
     path(
         "k/<slug:slug>/layanan/",
-        cached_public_page(views.kelurahan_services),
+        cached_public_page(views.kelurahan_services, search=("q",)),
         name="kelurahan_services",
+    ),
+    path(
+        "k/<slug:slug>/layanan/<slug:service>/",
+        cached_public_page(views.kelurahan_service),
+        name="kelurahan_service",
     ),
     path("bahasa/<str:language>/", views.set_language, name="set_language"),
     # Staff login's second step, inside /admin/ but ahead of the admin's own addresses.

@@ -2,14 +2,15 @@
 
 from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
-from django.http import HttpResponsePermanentRedirect, HttpResponseRedirect
+from django.http import Http404, HttpResponsePermanentRedirect, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 from kelurahan import hosts, selectors
-from kelurahan.forms import KelurahanSearchForm
+from kelurahan.catalog import catalog_entry
+from kelurahan.forms import KelurahanSearchForm, ServiceFilterForm
 from kelurahan.models import City, CityService, Kecamatan
 from layanan.selectors import online_request_kinds
 from portal.search import site_search
@@ -61,17 +62,11 @@ def kecamatan(request, slug):
     )
 
 
-def kelurahan_services(request, slug):
-    """/k/<slug>/layanan/: the kelurahan's service catalog with "Ajukan online" on every service
-    whose letter type takes online requests.
+def _online_requests_attach(kelurahan, services) -> list[dict]:
+    """Give each service whose letter type takes online requests its `online_request_url`;
+    return the online letter types without a listed service ({name, url} each).
 
-    It lives here because kelurahan may not import layanan and portal composes both: portal/urls.py
-    routes this address here ahead of the kelurahan include (so `kelurahan:services` still names
-    it), with kelurahan's selectors and template; each service gets `online_request_url`, and
-    online letter types without a listed service are passed as `online_requests_other`.
-    """
-    kelurahan = selectors.kelurahan_get_public(slug)
-    services = list(selectors.services_for(kelurahan))
+    It lives here because kelurahan may not import layanan and portal composes both."""
     by_entry = {}
     for service in services:
         # A kelurahan's own row answers for its id and for the city entry it replaces.
@@ -94,19 +89,65 @@ def kelurahan_services(request, slug):
             service.online_request_url = url
         else:
             others.append({"name": online.name, "url": url})
+    return others
+
+
+def kelurahan_services(request, slug):
+    """/k/<slug>/layanan/: the kelurahan's service catalog with "Ajukan online" on every service
+    whose letter type takes online requests, in two groups (online first, then those served at
+    the office only), each service's details folded. `?q=` filters by name and description on
+    the server (the form works without JavaScript; static/js/service_filter.js
+    filters as one types).
+
+    portal/urls.py routes this address here ahead of the kelurahan include (so
+    `kelurahan:services` still names it), with kelurahan's selectors and template.
+    """
+    kelurahan = selectors.kelurahan_get_public(slug)
+    services = list(selectors.services_for(kelurahan))
+    others = _online_requests_attach(kelurahan, services)
+    form = ServiceFilterForm(request.GET or None)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    shown = [service for service in services if _service_matches(service, query)]
+    online = [service for service in shown if hasattr(service, "online_request_url")]
     return render(
         request,
         "kelurahan/service_list.html",
         {
             "kelurahan": kelurahan,
             "services": services,
+            "online_services": online,
+            "office_services": [service for service in shown if service not in online],
+            "filter_form": form,
+            "query": query,
+            "shown_count": len(shown),
             "online_requests_other": others,
-            "track_url": reverse("layanan:track")
-            if others or any(hasattr(s, "online_request_url") for s in services)
-            else "",
             "section": "services",
             "page_title": _("Services"),
         },
+    )
+
+
+def _service_matches(service, query: str) -> bool:
+    """Whether every word of the query is in the service's name or description (case-insensitive;
+    the catalog is a few dozen rows, read whole already). Not its requirements: "KTP" or
+    "kematian" is in most of them. static/js/service_filter.js reads the same text."""
+    text = f"{service.name} {service.description}".casefold()
+    return all(word in text for word in query.casefold().split())
+
+
+def kelurahan_service(request, slug, service):
+    """/k/<slug>/layanan/<service>/: one service, with "Ajukan online" and what to prepare when
+    its letter type takes online requests (routed here ahead of the kelurahan include, as the
+    list is)."""
+    kelurahan = selectors.kelurahan_get_public(slug)
+    item = catalog_entry(kelurahan, service)
+    if item is None:
+        raise Http404
+    _online_requests_attach(kelurahan, [item])
+    return render(
+        request,
+        "kelurahan/service_detail.html",
+        {"kelurahan": kelurahan, "service": item, "section": "services", "page_title": item.name},
     )
 
 

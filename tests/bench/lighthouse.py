@@ -2,17 +2,17 @@
 
     .venv/bin/python tests/bench/lighthouse.py [--kelurahan pajang] [--only LABEL] [--runs 1]
 
-Starts the production-like server of tests/bench/server.py (gunicorn, DEBUG=false, collected
-hashed static files served by whitenoise, PostgreSQL, Redis; the demo city), installs Google
-Lighthouse into tests/bench/lighthouse/node_modules with `npm ci` when it is missing or differs
-from the committed lock file, and runs the Lighthouse CLI with Chromium (/usr/bin/chromium, or
-$CHROMIUM) on the city home, the kelurahan home and its section pages, one UMKM page, the online
-letter request form and /lacak/. Lighthouse keeps its defaults, those of PageSpeed Insights'
-mobile figure: a Moto G Power screen and simulated throttling (slow 4G: 150 ms RTT, 1.6 Mbit/s;
-4× CPU slowdown). Requests to other hosts (map tiles: https://, the server is plain http) are
-blocked. Per page it prints the four category scores, FCP, LCP, TBT, CLS, Speed Index, KB
-transferred and requests (medians with --runs > 1), then the failing audits that weigh most.
-Every report is kept as JSON and HTML in artifacts/lighthouse/. Figures only; nothing is judged.
+Starts the production-like server of tests/bench/server.py (gunicorn, DEBUG=false, collected hashed
+static files served by whitenoise, PostgreSQL, Redis; the demo city), installs Google Lighthouse
+into tests/bench/lighthouse/node_modules with `npm ci` when it is missing or differs from the
+committed lock file, and runs the Lighthouse CLI with Chromium (/usr/bin/chromium, or $CHROMIUM) on
+the city home, the kelurahan home and its section pages, one service page, one UMKM page, the online
+letter request form and /lacak/. Lighthouse keeps its defaults, those of PageSpeed Insights' mobile
+figure: a Moto G Power screen and simulated throttling (slow 4G: 150 ms RTT, 1.6 Mbit/s; 4× CPU
+slowdown). Requests to other hosts (map tiles: https://, the server is plain http) are blocked. Per
+page it prints the four category scores, FCP, LCP, TBT, CLS, Speed Index, KB transferred and
+requests (medians with --runs > 1), then the failing audits that weigh most. Every report is kept as
+JSON and HTML in artifacts/lighthouse/. Figures only; nothing is judged.
 """
 
 from __future__ import annotations
@@ -115,6 +115,9 @@ def targets(stack: Stack, slug: str) -> list[Target]:
         found.append(Target("umkm-item", item))
     else:
         print(f"(no UMKM item linked from {umkm}; left out)")
+    service = first_link(stack, f"/k/{slug}/layanan/", rf"/k/{re.escape(slug)}/layanan/[\w-]+/")
+    if service:
+        found.append(Target("layanan-item", service))
     form = first_link(
         stack, f"/k/{slug}/layanan/", rf"/k/{re.escape(slug)}/layanan/ajukan/[\w-]+/", "skuter"
     ) or url_exists(stack, "layanan:request", slug=slug, kind="skuter")
@@ -246,7 +249,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kelurahan", default=KELURAHAN, help="slug of a demo kelurahan")
     parser.add_argument(
-        "--only", help="measure one page: its label (city, kelurahan, profil, umkm-item, lacak...)"
+        "--only",
+        help="measure one page: its label (city, kelurahan, profil, layanan-item, lacak...)",
     )
     parser.add_argument("--runs", type=int, default=1, help="runs per page; medians when > 1")
     parser.add_argument("--audits", type=int, default=8, help="failing audits shown per page")

@@ -66,6 +66,7 @@ def request_skuter_online(page, shot, kelurahan, tmp_path) -> str:
     """On the kelurahan's service list: ask for a Skuter online with a photo of the KTP;
     returns the tracking code the receipt shows."""
     page.goto(f"/k/{kelurahan.slug}/layanan/")
+    page.locator('details:has(a[href$="/ajukan/skuter/"]) summary').click()  # folded
     page.locator('a[href$="/ajukan/skuter/"]').first.click()
     page.wait_for_url("**/ajukan/skuter/")
     for name, value in letter_data().items():
@@ -126,15 +127,16 @@ def test_a_resident_finds_the_kelurahan_reads_it_asks_for_a_letter_and_verifies_
     page.get_by_role("link", name="Pajang").first.click()
     page.wait_for_url("**/k/pajang/")
 
-    # Every section of the kelurahan nav, by its link.
-    links = page.locator(".section-nav a")
+    # Every section of the kelurahan nav, by its link (folded behind "Menu" on a phone).
+    links = page.locator("#section-menu a")
     hrefs = links.evaluate_all("links => links.map(a => a.getAttribute('href'))")
     assert hrefs == [f"/k/{kelurahan_a.slug}/{section}" for section in SECTIONS]
     for index, (section, expected) in enumerate(SECTIONS.items()):
-        page.locator(".section-nav a").nth(index).click()
+        page.locator(".menu-toggle").click()
+        page.locator("#section-menu a").nth(index).click()
         page.wait_for_url(f"**/k/{kelurahan_a.slug}/{section}")
         assert heading(page) == expected
-        assert page.locator(".section-nav a").nth(index).get_attribute("aria-current") == "page"
+        assert page.locator("#section-menu a").nth(index).get_attribute("aria-current") == "page"
         shot(page, f"section-{section.strip('/') or 'home'}")
 
     # A business from the map: its marker (GeoJSON from our server, tiles blocked) and popup.

@@ -31,6 +31,7 @@ def accessible(page) -> None:
 def test_a_resident_requests_a_letter_and_follows_it(page, shot, kelurahan_a):
     page.goto(f"/k/{kelurahan_a.slug}/layanan/")
     accessible(page)
+    page.locator('details:has(a[href$="/ajukan/skuter/"]) summary').click()  # folded
     page.locator('a[href$="/ajukan/skuter/"]').click()
     page.wait_for_url("**/ajukan/skuter/")
     accessible(page)
@@ -67,7 +68,7 @@ def test_a_resident_requests_a_letter_and_follows_it(page, shot, kelurahan_a):
     code = page.locator("#tracking-code").inner_text()
     assert code.replace("-", "") == letter.tracking_code
 
-    page.locator('a[href^="/lacak/"]').last.click()
+    page.locator("#follow-request").click()
     page.fill("#id_nik_last4", NIK_BUDI[-4:])
     page.get_by_role("button").last.click()
     page.locator("#status").wait_for()

@@ -146,7 +146,7 @@ def test_a_kelurahan_that_turned_online_requests_off_shows_no_buttons_and_no_for
     listing = client.get(services_url(kelurahan_a))
 
     assertNotContains(listing, "/ajukan/")
-    assertNotContains(listing, reverse("layanan:track"))
+    assertNotContains(listing, 'id="online"')  # no group of letters to request online
     assert client.get(request_url(kelurahan_a)).status_code == 404
     assert submit(client, kelurahan_a).status_code == 404
     assert not Letter.objects.exists()

@@ -55,9 +55,12 @@ PUBLIC = {
     # Online letter requests: the service list with its buttons, the form, its receipt (a signed
     # token), tracking (code + NIK digits) and the resident's PDF (a signed, expiring token).
     "portal:kelurahan_services",
+    "portal:kelurahan_service",
     "layanan:request",
     "layanan:receipt",
     "layanan:track",
+    # A lost tracking code, e-mailed again to the request's own address (never shown; rate-limited).
+    "layanan:recover_code",
     "layanan:resident_pdf",
     # UMKM and wisata: lists, pages, map data, and the residents' proposal form.
     "umkm:city_businesses",
