@@ -401,6 +401,9 @@ def _track_download(request, step):
 # A lost tracking code, asked for again (each answer may be a mail): per address, a family or an
 # internet café; per NIK, whatever the address, so nobody fills one resident's inbox.
 RECOVER_RATE_PER_IP = "10/h"
+# Per NIK and contact together: a stranger who knows only a resident's NIK and types wrong
+# addresses sends nothing (no request matches) and must not lock the resident out; the same
+# NIK and e-mail may be mailed five times an hour at most, from anywhere.
 RECOVER_RATE_PER_NIK = "5/h"
 RECOVER_LIMITED = _(
     "This form was sent too many times. For the safety of your data, wait an hour and try "
@@ -409,10 +412,13 @@ RECOVER_LIMITED = _(
 
 
 def _posted_nik_key(group, request) -> str:
-    """Rate-limit key: the posted NIK's digits, as an HMAC (the counter table never holds a NIK
-    or a hash one could reverse by trying every NIK)."""
+    """Rate-limit key: the posted NIK's digits and contact, as an HMAC (the counter table never
+    holds a NIK or a hash one could reverse by trying every NIK)."""
     digits = "".join(ch for ch in request.POST.get("nik", "") if ch.isascii() and ch.isdigit())
-    return salted_hmac("layanan.recover-code.nik", digits, algorithm="sha256").hexdigest()
+    contact = "".join(request.POST.get("contact", "").split()).lower()
+    return salted_hmac(
+        "layanan.recover-code.nik", f"{digits}\n{contact}", algorithm="sha256"
+    ).hexdigest()
 
 
 @never_cache
@@ -421,7 +427,7 @@ def recover_code(request):
     phone) of the request; the codes go to that e-mail again (services.tracking_codes_resend),
     never onto the screen, and the page answers the same whether or not a request matches, so
     it tells nobody which NIK asked for what. A phone number gets no message yet (no SMS or
-    WhatsApp channel exists): the page says so. Limited per address and per NIK."""
+    WhatsApp channel exists): the page says so. Limited per address and per NIK and contact."""
     form = CodeRecoveryForm(request.POST if request.method == "POST" else None)
     context = {"form": form}
     if request.method != "POST":

@@ -198,7 +198,7 @@ def test_code_recovery_is_limited_per_address(
     assert other_address.status_code == 200
 
 
-def test_code_recovery_is_limited_per_nik_whatever_the_address(
+def test_code_recovery_is_limited_per_nik_and_contact_whatever_the_address(
     client, kelurahan_a, mailoutbox, django_capture_on_commit_callbacks, private_root
 ):
     submit(client, kelurahan_a, django_capture_on_commit_callbacks)
@@ -228,8 +228,35 @@ def test_code_recovery_is_limited_per_nik_whatever_the_address(
         nik=NIK_SITI,
         contact="x@example.com",
     )
-
     assert refused.status_code == 429
     assertContains(refused, said(refused, views.RECOVER_LIMITED), status_code=429)
     assert len(mailoutbox) == limit  # the refused one sent nothing
     assert another_nik.status_code == 200
+
+
+def test_a_stranger_guessing_contacts_for_a_nik_does_not_lock_its_resident_out(
+    client, kelurahan_a, mailoutbox, django_capture_on_commit_callbacks, private_root
+):
+    submit(client, kelurahan_a, django_capture_on_commit_callbacks)
+    mailoutbox.clear()
+    limit = int(views.RECOVER_RATE_PER_NIK.split("/")[0])
+    for number in range(limit + 2):
+        recover(
+            client,
+            django_capture_on_commit_callbacks,
+            ip=f"10.5.5.{number}",
+            nik=NIK_BUDI,
+            contact=f"guess{number % 2}@example.com",
+        )
+    assert not mailoutbox  # no request of Budi's was made with those addresses
+
+    own = recover(
+        client,
+        django_capture_on_commit_callbacks,
+        ip="10.6.6.6",
+        nik=NIK_BUDI,
+        contact="budi@example.com",
+    )
+
+    assert own.status_code == 200
+    assert len(mailoutbox) == 1 and mailoutbox[0].to == ["budi@example.com"]
