@@ -193,6 +193,14 @@ class Place(KelurahanOwned):
         )
 
     @property
+    def google_directions_url(self) -> str:
+        """Google Maps directions to the place (its documented Maps URLs, no key): most phones
+        here open it in the Google Maps app, from where the visitor is."""
+        return "https://www.google.com/maps/dir/?" + urlencode(
+            {"api": "1", "destination": f"{self.latitude},{self.longitude}"}
+        )
+
+    @property
     def osm_url(self) -> str:
         return (
             f"https://www.openstreetmap.org/?mlat={self.latitude}&mlon={self.longitude}"

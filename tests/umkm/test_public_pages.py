@@ -193,13 +193,24 @@ def test_the_city_list_filters_by_kecamatan_kelurahan_and_category(
     assertContains(response, f'<option value="{other.kecamatan.slug}"')
 
 
-def test_the_list_without_javascript_gives_coordinates_and_map_links(client, kelurahan_a):
-    BusinessFactory(kelurahan=kelurahan_a, latitude="-7.561234", longitude="110.801234")
+def test_the_list_without_javascript_gives_the_address_and_directions(client, kelurahan_a):
+    BusinessFactory(
+        kelurahan=kelurahan_a,
+        latitude="-7.561234",
+        longitude="110.801234",
+        address="Jl. Dr. Rajiman No. 12",
+        rt=3,
+        rw=4,
+    )
+    BusinessFactory(kelurahan=kelurahan_a, latitude=None, longitude=None, address="")
 
     response = client.get(reverse("umkm:businesses", kwargs={"slug": kelurahan_a.slug}))
 
-    assertContains(response, "-7.561234, 110.801234")
-    assertContains(response, "https://www.openstreetmap.org/?mlat=-7.561234&amp;mlon=110.801234")
+    assertContains(response, "Jl. Dr. Rajiman No. 12, RT 003/RW 004")
+    google = "https://www.google.com/maps/dir/?api=1&amp;destination=-7.561234%2C110.801234"
+    assertContains(response, f'href="{google}"', count=1)
+    assertContains(response, "https://www.openstreetmap.org/directions?route=%3B-7.561234", 1)
+    assertNotContains(response, "-7.561234, 110.801234")  # no raw coordinates on a card
     # The map is an addition fed by the GeoJSON; without JavaScript noscript.css hides its box.
     geojson = reverse("umkm:business_geojson", kwargs={"slug": kelurahan_a.slug})
     assertContains(response, f'data-geojson="{geojson}"')
@@ -284,6 +295,8 @@ def test_the_business_page_has_gallery_details_map_whatsapp_and_route(
     assertContains(response, f'href="geo:{point}?q={point}(Batik%20Bu%20Endah)"')
     osm = "https://www.openstreetmap.org/directions"
     assertContains(response, f"{osm}?route=%3B-7.561234%2C110.801234")
+    google = "https://www.google.com/maps/dir/?api=1&amp;destination=-7.561234%2C110.801234"
+    assertContains(response, f'href="{google}"')
     assertContains(response, 'href="tel:0271712345"')
     assertContains(response, 'id="map-markers"')
     assertContains(response, "vendor/leaflet/leaflet-markercluster.js")
