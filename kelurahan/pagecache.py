@@ -85,9 +85,8 @@ from django.http.request import split_domain_port
 from django.utils.cache import patch_vary_headers
 from django.utils.text import compress_string
 
-from kelurahan import hosts, metrics
-from portal import compression
-from portal.language import cookie_language
+from kelurahan import compression, hosts, metrics
+from kelurahan.language import cookie_language
 
 CITY_KEY = "pages:v:city"
 # Longer addresses (no page of ours needs one) are served fresh, not kept: a visitor inventing

@@ -24,9 +24,8 @@ from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import ngettext
 
-from kelurahan import pagecache
-from portal import compression
-from portal.language import cookie_language
+from kelurahan import compression, pagecache
+from kelurahan.language import cookie_language
 from portal.security import step_url
 from portal.selectors import two_factor_step
 
@@ -191,7 +190,7 @@ class PermissionsPolicyMiddleware:
 
 
 class CompressionMiddleware:
-    """brotli or gzip for text (portal/compression.py says which when). After whitenoise (static
+    """brotli or gzip for text (kelurahan/compression.py says which when). After whitenoise (static
     files come precompressed, .br and .gz), before all that reads the body. A page the page
     cache keeps is left alone: it is compressed once, when kept (kelurahan/pagecache.py)."""
 

@@ -126,17 +126,22 @@ def test_search_results_tell_namesakes_apart(client, two_cities):
     assertContains(response, "Desa Grogol (Kec. Grogol)")
 
 
-def test_a_city_pages_search_finds_only_that_citys_kelurahan_and_desa(client, two_cities):
-    sukoharjo = client.get("/cari/", {"q": "ang", "kota": SUKOHARJO}).context["results"]
-    surakarta = client.get("/cari/", {"q": "ang", "kota": SURAKARTA}).context["results"]
-    everywhere = client.get("/cari/", {"q": "ang"}).context["results"]
+def _cities_of_kelurahan_found(client, **query) -> set[str]:
+    """The cities named on the kelurahan/desa results of a search ("…, Kota Surakarta")."""
+    results = client.get("/cari/", query).context["results"]
+    found = [hit for group in results.groups if group.key == "kelurahan" for hit in group.hits]
+    assert found
+    return {hit.where.rsplit(", ", 1)[1].split(" · ")[0] for hit in found}
 
-    assert sukoharjo and {k.kecamatan.city.slug for k in sukoharjo} == {SUKOHARJO}
-    assert surakarta and {k.kecamatan.city.slug for k in surakarta} == {SURAKARTA}
-    assert {k.kecamatan.city.slug for k in everywhere} == {SURAKARTA, SUKOHARJO}
+
+def test_a_city_pages_search_finds_only_that_citys_kelurahan_and_desa(client, two_cities):
+    solo, sukoharjo = "Kota Surakarta", "Kabupaten Sukoharjo"
+    assert _cities_of_kelurahan_found(client, q="ang", kota=SUKOHARJO) == {sukoharjo}
+    assert _cities_of_kelurahan_found(client, q="ang", kota=SURAKARTA) == {solo}
+    assert _cities_of_kelurahan_found(client, q="ang") == {solo, sukoharjo}
     response = client.get("/cari/", {"q": "pajang", "kota": SUKOHARJO})
-    assert response.context["results"] == []
-    assertContains(response, "Cari kelurahan atau desa Anda di Kabupaten Sukoharjo")
+    assert not response.context["results"]
+    assertContains(response, '<h1 class="h2">Cari di Kabupaten Sukoharjo</h1>', html=False)
     assertContains(response, 'href="/cari/?q=pajang"')  # the way back to every city
 
 
