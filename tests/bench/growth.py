@@ -44,6 +44,8 @@ ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/portal_bench_growth"
 
 # The map data: (label, address); {city} is the city's slug, {slug} the bench kelurahan's.
+# The map's first request (no box: the places' whole extent, clustered when they are many);
+# tests/bench/map_data.py measures each zoom of a viewport.
 MAP_DATA = (
     ("map: city UMKM", "/kota/{city}/umkm.geojson"),
     ("map: city wisata", "/kota/{city}/wisata.geojson"),
