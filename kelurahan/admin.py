@@ -214,15 +214,15 @@ class RTInlineForm(forms.ModelForm):
 class RTInline(KelurahanScopedMixin, admin.TabularInline):
     model = RT
     form = RTInlineForm
-    fields = ("number", "head_name", "phone")
+    fields = ("number", "head_name", "phone", "phone_public_since")
     extra = 1
 
 
 @admin.register(RW)
 class RWAdmin(ScopedAdmin):
-    list_display = ("__str__", "head_name", "phone")
+    list_display = ("__str__", "head_name", "phone", "phone_public_since")
     search_fields = ("head_name",)
-    fields = ("kelurahan", "number", "head_name", "phone")
+    fields = ("kelurahan", "number", "head_name", "phone", "phone_public_since")
     inlines = [RTInline]
 
     def save_model(self, request, obj, form, change):

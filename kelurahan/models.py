@@ -8,6 +8,7 @@ composite indexes start with `kelurahan`.
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
@@ -502,10 +503,49 @@ class Official(KelurahanOwned):
         return f"{self.position}: {self.name}" if self.name else self.position
 
 
-class RW(KelurahanOwned):
+class HeadPhone:
+    """An RT or RW head's phone: kept for the office, shown on the public site only from the
+    day the head agreed to it (phone_public_since, which staff record)."""
+
+    @property
+    def public_phone(self) -> str:
+        return self.phone if self.phone and self.phone_public_since else ""
+
+    def clean(self):
+        super().clean()
+        agreed = self.phone_public_since
+        if agreed and not self.phone:
+            raise ValidationError(
+                {
+                    "phone_public_since": _(
+                        "There is no number to show: fill in the phone number, or leave this "
+                        "date empty."
+                    )
+                }
+            )
+        if agreed and agreed > timezone.localdate():
+            raise ValidationError(
+                {"phone_public_since": _("The day the head agreed cannot be in the future.")}
+            )
+
+
+def _phone_public_since():
+    return models.DateField(
+        _("phone shown publicly since"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The day the head agreed to have this number shown on the public site. Leave it "
+            "empty to keep the number for the office only."
+        ),
+    )
+
+
+class RW(HeadPhone, KelurahanOwned):
     number = models.PositiveSmallIntegerField(_("RW number"))
     head_name = models.CharField(_("head of RW"), max_length=120, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[phone_validator])
+    phone_public_since = _phone_public_since()
 
     class Meta:
         ordering = ["number"]
@@ -524,11 +564,12 @@ class RW(KelurahanOwned):
         return _("RW %(number)03d") % {"number": self.number}
 
 
-class RT(KelurahanOwned):
+class RT(HeadPhone, KelurahanOwned):
     rw = models.ForeignKey(RW, on_delete=models.CASCADE, related_name="rts", verbose_name=_("RW"))
     number = models.PositiveSmallIntegerField(_("RT number"))
     head_name = models.CharField(_("head of RT"), max_length=120, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[phone_validator])
+    phone_public_since = _phone_public_since()
 
     class Meta:
         ordering = ["number"]
