@@ -214,8 +214,9 @@ class RTInlineForm(forms.ModelForm):
 class RTInline(KelurahanScopedMixin, admin.TabularInline):
     model = RT
     form = RTInlineForm
-    fields = ("number", "head_name", "phone", "phone_public_since")
+    fields = ("number", "head_name", "phone", "phone_public_since", "streets")
     extra = 1
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2})}}
 
 
 @admin.register(RW)

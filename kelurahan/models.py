@@ -570,6 +570,15 @@ class RT(HeadPhone, KelurahanOwned):
     head_name = models.CharField(_("head of RT"), max_length=120, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[phone_validator])
     phone_public_since = _phone_public_since()
+    streets = models.TextField(
+        _("streets and areas"),
+        blank=True,
+        max_length=2000,
+        help_text=_(
+            "The streets, gang and areas of this RT, one per line: residents find their RT by "
+            "them on the RT/RW page and in the search."
+        ),
+    )
 
     class Meta:
         ordering = ["number"]
@@ -588,6 +597,10 @@ class RT(HeadPhone, KelurahanOwned):
 
     def __str__(self):
         return _("RT %(number)03d") % {"number": self.number}
+
+    @property
+    def street_list(self) -> list[str]:
+        return [line.strip() for line in self.streets.splitlines() if line.strip()]
 
 
 class KarangTaruna(KelurahanOwned):

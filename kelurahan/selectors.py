@@ -37,6 +37,7 @@ from kelurahan.models import (
     ServiceContent,
     StaffMembership,
 )
+from kelurahan.search import normalise
 from kelurahan.tenancy import is_city_staff, user_city_ids
 
 DIRECTORY_FIELDS = ("id", "name", "slug", "kind", "kecamatan_id", "latitude", "longitude")
@@ -114,6 +115,47 @@ def rw_with_rt(kelurahan: Kelurahan) -> list[RW]:
             Prefetch("rts", queryset=RT.objects.for_kelurahan(kelurahan).order_by("number"))
         )
     )
+
+
+@dataclass(frozen=True)
+class StreetMatch:
+    rt: RT
+    rw: RW
+    streets: list[str]
+
+
+# How street names are shortened on letters, signs and in speech.
+STREET_ABBREVIATIONS = {
+    "jl": "jalan",
+    "jln": "jalan",
+    "gg": "gang",
+    "kp": "kampung",
+    "kpg": "kampung",
+    "perum": "perumahan",
+    "komp": "kompleks",
+}
+
+
+def _street_text(text: str) -> str:
+    """A street's name normalised as the site search does, its usual abbreviations written
+    out: "Jl. Mawar Gg. 2" -> "jalan mawar gang 2"."""
+    return " ".join(STREET_ABBREVIATIONS.get(word, word) for word in normalise(text).split())
+
+
+def rt_by_street(rws: list[RW], query: str) -> list[StreetMatch]:
+    """The RT (of `rws`, as rw_with_rt gives them) with a street or area holding every word of
+    `query` ("jl mawar" finds "Jalan Mawar Gg. 2"); a kelurahan has a few dozen RT, so this
+    reads no more rows."""
+    words = _street_text(query).split()
+    if not words:
+        return []
+    found = []
+    for rw in rws:
+        for rt in rw.rts.all():
+            streets = [s for s in rt.street_list if all(w in _street_text(s) for w in words)]
+            if streets:
+                found.append(StreetMatch(rt, rw, streets))
+    return found
 
 
 def karang_taruna_for(kelurahan: Kelurahan) -> tuple[KarangTaruna | None, list, list]:

@@ -9,7 +9,7 @@ urlpatterns = [
     path("", cached(views.home), name="home"),
     path("profil/", cached(views.profile), name="profile"),
     path("struktur/", cached(views.structure), name="structure"),
-    path("rt-rw/", cached(views.rt_rw), name="rt_rw"),
+    path("rt-rw/", cached(views.rt_rw, search=("jalan",)), name="rt_rw"),
     path("karang-taruna/", cached(views.karang_taruna), name="karang_taruna"),
     path("layanan/", cached(views.service_list), name="services"),
     path("layanan/<slug:service>/", cached(views.service_detail), name="service"),

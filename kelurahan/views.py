@@ -68,12 +68,15 @@ def structure(request, slug):
 def rt_rw(request, slug):
     kelurahan = selectors.kelurahan_get_public(slug)
     rws = selectors.rw_with_rt(kelurahan)
+    street = request.GET.get("jalan", "").strip()[:100]
     return render(
         request,
         "kelurahan/rw_list.html",
         {
             "kelurahan": kelurahan,
             "rws": rws,
+            "street": street,
+            "street_matches": selectors.rt_by_street(rws, street) if street else None,
             "rt_count": sum(len(rw.rts.all()) for rw in rws),
             "section": "rt_rw",
             "page_title": _("RT/RW"),

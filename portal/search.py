@@ -20,8 +20,8 @@ from django.urls import reverse
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from kelurahan.models import Article, City, CityService, Kecamatan, Kelurahan, Service
-from kelurahan.search import Terms, candidates, match, rank_rows
+from kelurahan.models import RT, Article, City, CityService, Kecamatan, Kelurahan, Service
+from kelurahan.search import Terms, candidates, match, normalise, rank_rows
 from umkm.models import Business, TourismSpot
 
 CODE_QUERY = re.compile(r"^[0-9.]+$", re.ASCII)
@@ -204,6 +204,7 @@ def site_search(query: str, *, city: City | None = None) -> Results:
             Group("businesses", _("UMKM"), _place_hits(Business, terms, city)),
             Group("spots", _("Tourism"), _place_hits(TourismSpot, terms, city)),
             Group("articles", _("News and announcements"), _article_hits(terms, city)),
+            Group("rt", _("RT by street"), _rt_hits(terms, city)),
         ]
     )
 
@@ -302,6 +303,24 @@ def _place_hits(model, terms: Terms, city: City | None) -> list[Hit]:
         )
         for place in _named(_top(places, terms, name="name", text=("name", "description")))
     ]
+
+
+def _rt_hits(terms: Terms, city: City | None) -> list[Hit]:
+    """The RT whose streets or areas match: a resident looking for their RT by street name."""
+    rts = _owned(RT.objects.unscoped(REASON).exclude(streets="").select_related("rw"), city)
+    hits = []
+    for rt in _named(_top(rts, terms, name="streets", text=())):
+        page = reverse("kelurahan:rt_rw", kwargs={"slug": rt.kelurahan.slug})
+        streets = [s for s in rt.street_list if any(w in normalise(s) for w in terms.words)]
+        hits.append(
+            Hit(
+                title=_("{rt} / {rw}").format(rt=rt, rw=rt.rw),
+                url=f"{page}#rw-{rt.rw.number}",
+                where=_where(rt.kelurahan),
+                snippet=", ".join(streets or rt.street_list),
+            )
+        )
+    return hits
 
 
 def _article_hits(terms: Terms, city: City | None) -> list[Hit]:

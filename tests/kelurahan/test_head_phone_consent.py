@@ -96,3 +96,53 @@ def test_staff_record_the_day_the_head_agreed(as_operator_a, kelurahan_a):
     stored = RW.objects.for_kelurahan(kelurahan_a).get(pk=rw.pk)
     assert stored.phone_public_since == datetime.date(2026, 11, 30)
     assert stored.public_phone == "0812 7777 8888"
+
+
+# --- Streets per RT ----------------------------------------------------------------------------
+
+
+def test_a_resident_finds_their_rt_by_street_on_the_rt_rw_page(client, kelurahan_a):
+    rw = RWFactory(kelurahan=kelurahan_a, number=7, head_name="Pak Harjo")
+    RTFactory(
+        kelurahan=kelurahan_a,
+        rw=rw,
+        number=3,
+        head_name="Bu Sri",
+        streets="Jalan Mawar Gg. 2\nKampung Sidorejo",
+    )
+    RTFactory(kelurahan=kelurahan_a, rw=rw, number=4, head_name="Pak Dul", streets="Jalan Melati")
+    page = reverse("kelurahan:rt_rw", kwargs={"slug": kelurahan_a.slug})
+
+    found = client.get(page, {"jalan": "jl mawar"})
+    nothing = client.get(page, {"jalan": "<script>alert(1)</script>"})
+
+    assertContains(found, '<a href="#rw-7"><strong>RT 003 / RW 007</strong></a>: Jalan Mawar Gg. 2')
+    assertNotContains(found, "<strong>RT 004")
+    assertContains(
+        nothing,
+        said(
+            nothing,
+            "No RT lists that street yet. Try one word of its name, or ask at the kelurahan "
+            "office.",
+        ),
+    )
+    assertNotContains(nothing, "<script>alert(1)</script>")
+    # Every RT's streets are on the page without a search too.
+    assertContains(client.get(page), "Jalan Mawar Gg. 2, Kampung Sidorejo")
+
+
+def test_the_site_search_finds_an_rt_by_its_street(client, kelurahan_a, kelurahan_b):
+    mine = RWFactory(kelurahan=kelurahan_a, number=5)
+    RTFactory(kelurahan=kelurahan_a, rw=mine, number=2, streets="Gang Kenanga")
+    elsewhere = RWFactory(kelurahan=kelurahan_b, number=5)
+    RTFactory(kelurahan=kelurahan_b, rw=elsewhere, number=9, streets="Gang Kenanga Baru")
+    kelurahan_b.is_active = False
+    kelurahan_b.save()
+
+    results = client.get("/cari/", {"q": "kenanga"}).context["results"]
+
+    [rt_group] = [group for group in results.groups if group.key == "rt"]
+    [hit] = rt_group.hits
+    assert hit.title == "RT 002 / RW 005"
+    assert hit.url == reverse("kelurahan:rt_rw", kwargs={"slug": kelurahan_a.slug}) + "#rw-5"
+    assert kelurahan_a.name in hit.where and hit.snippet == "Gang Kenanga"
